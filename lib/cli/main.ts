@@ -1,0 +1,48 @@
+// Entry of the `leakhound` command: dispatches to one module per subcommand.
+// Each subcommand returns its exit code; user errors are one line on stderr and exit 2.
+import { CliError } from './errors.ts';
+
+type Command = { summary: string; run: (argv: string[]) => Promise<number> };
+
+const commands: Record<string, () => Promise<Command>> = {
+  analyze: async () => (await import('./analyze.ts')).analyzeCommand,
+};
+
+function usage(): string {
+  return [
+    'usage: leakhound <command> [options]',
+    '',
+    'commands:',
+    '  analyze <file-or-url>... [--format text|json] [--base <earlier-dump>]',
+    '      read goroutine dumps (debug=0/1/2, SIGQUIT/panic output) and name the leak',
+    '',
+    'Run `leakhound <command> --help` for the options of one command.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    console.error(`leakhound: unknown command "${name}" (known: ${Object.keys(commands).join(', ')})`);
+    return 2;
+  }
+  try {
+    const command = await load();
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof CliError) {
+      console.error(`leakhound ${name}: ${err.message}`);
+      return err.exitCode;
+    }
+    // Anything else is our bug; still one line, no stack, unless asked for.
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`leakhound ${name}: internal error: ${message}`);
+    if (process.env.LEAKHOUND_DEBUG) console.error(err);
+    return 1;
+  }
+}
