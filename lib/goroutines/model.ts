@@ -29,6 +29,11 @@ export interface StackGroup {
   frames: Frame[];
   /** The `go` statement that started these goroutines, if printed. */
   createdBy: Frame | null;
+  /**
+   * Stacks of the goroutines that created these ones, at creation time (printed with
+   * GODEBUG=tracebackancestors=N), nearest ancestor first. Empty when not printed.
+   */
+  ancestry: Frame[];
   labels: Record<string, string>;
   /** How many of the group were `locked to thread`. */
   lockedToThread: number;
@@ -55,8 +60,7 @@ export type FindingKind =
   | 'pool-exhausted'
   | 'pgx-acquire-wait'
   | 'http-body-leak'
-  | 'stuck-in-query'
-  | 'goroutine-growth';
+  | 'stuck-in-query';
 
 export type Confidence = 'high' | 'medium' | 'low';
 

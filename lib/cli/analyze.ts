@@ -1,0 +1,164 @@
+// `leakhound analyze <file-or-url>... [--format text|json] [--base <earlier-dump>]`
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import {
+  diffDumps,
+  DumpFormatError,
+  findLeaks,
+  mergeGroups,
+  readDump,
+  type Dump,
+  type DumpDiff,
+  type Finding,
+} from '../goroutines/index.ts';
+import { oneOf, parseCliArgs, parseDuration } from './args.ts';
+import { CliError } from './errors.ts';
+import { renderAnalysisText } from './analyze-text.ts';
+
+export interface AnalyzedInput {
+  source: string;
+  dump: Dump;
+}
+
+export interface Analysis {
+  inputs: AnalyzedInput[];
+  /** All inputs merged: replicas of one service read as one. */
+  merged: Dump;
+  findings: Finding[];
+  diff: DumpDiff | null;
+}
+
+const HELP = `usage: leakhound analyze <file-or-url>... [--format text|json] [--base <earlier-dump>] [--timeout 15s]
+
+Reads goroutine dumps (pprof debug=0/1/2, SIGQUIT or panic output; "-" for stdin), groups the
+stacks and names the leak. Several inputs (replicas of one service) are read as one.
+  --format   text (default) or json
+  --base     an earlier dump of the same service: report which stacks grew
+  --timeout  per-URL fetch timeout (default 15s)`;
+
+export const analyzeCommand = {
+  summary: 'read goroutine dumps and name the leak',
+  async run(argv: string[]): Promise<number> {
+    const { values, positionals } = parseCliArgs(argv, {
+      format: { type: 'string' },
+      base: { type: 'string' },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (positionals.length === 0) throw new CliError('no dump given (a file, a URL, or - for stdin); see --help');
+    const format = oneOf('format', values.format, ['text', 'json'] as const, 'text');
+    const timeoutMs = values.timeout ? parseDuration('timeout', values.timeout) : 15_000;
+
+    const analysis = await analyzeSources(positionals, { base: values.base, timeoutMs });
+    process.stdout.write(format === 'json' ? JSON.stringify(analysisJson(analysis), null, 2) + '\n' : renderAnalysisText(analysis));
+    return 0;
+  },
+};
+
+export async function analyzeSources(sources: string[], opts: { base?: string | undefined; timeoutMs: number }): Promise<Analysis> {
+  const inputs: AnalyzedInput[] = [];
+  for (const source of sources) inputs.push({ source, dump: await readSource(source, opts.timeoutMs) });
+  const merged = mergeDumps(inputs.map((i) => i.dump));
+  const base = opts.base ? mergeDumps([await readSource(opts.base, opts.timeoutMs)]) : null;
+  return { inputs, merged, findings: findLeaks(merged), diff: base ? diffDumps(base, merged) : null };
+}
+
+export function mergeDumps(dumps: Dump[]): Dump {
+  if (dumps.length === 1) return dumps[0]!;
+  return {
+    // Replicas usually answer in one format; when they differ the first one's is reported.
+    format: dumps[0]!.format,
+    goroutines: dumps.reduce((n, d) => n + d.goroutines, 0),
+    declaredTotal: dumps.every((d) => d.declaredTotal !== null) ? dumps.reduce((n, d) => n + d.declaredTotal!, 0) : null,
+    truncated: dumps.some((d) => d.truncated),
+    groups: mergeGroups(dumps.map((d) => d.groups)),
+    preamble: dumps.find((d) => d.preamble)?.preamble ?? null,
+    bytes: dumps.reduce((n, d) => n + d.bytes, 0),
+  };
+}
+
+/** Reads one dump from a file, a URL or stdin; any failure is a one-line CliError naming the source. */
+async function readSource(source: string, timeoutMs: number): Promise<Dump> {
+  try {
+    if (source === '-') return await readDump(process.stdin);
+    if (/^https?:\/\//i.test(source)) return await readUrl(source, timeoutMs);
+    const info = await stat(source).catch((err: NodeJS.ErrnoException) => {
+      throw new CliError(`${source}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    });
+    if (info.isDirectory()) throw new CliError(`${source}: is a directory, not a dump`);
+    return await readDump(createReadStream(source, { highWaterMark: 1 << 20 }));
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    if (err instanceof DumpFormatError) throw new CliError(`${source}: ${err.message}`);
+    throw new CliError(`${source}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function readUrl(url: string, timeoutMs: number): Promise<Dump> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message);
+    throw new CliError(`${url}: ${reason}`);
+  }
+  if (!res.ok || !res.body) throw new CliError(`${url}: HTTP ${res.status} ${res.statusText}`.trim());
+  return readDump(res.body as unknown as AsyncIterable<Uint8Array>);
+}
+
+/** The documented JSON shape: format, goroutines, truncated, groups, findings (+ inputs, diff). */
+export function analysisJson(a: Analysis) {
+  return {
+    format: a.merged.format,
+    goroutines: a.merged.goroutines,
+    truncated: a.merged.truncated,
+    inputs: a.inputs.map(({ source, dump }) => ({
+      source,
+      format: dump.format,
+      goroutines: dump.goroutines,
+      declaredTotal: dump.declaredTotal,
+      truncated: dump.truncated,
+      bytes: dump.bytes,
+      preamble: dump.preamble,
+    })),
+    findings: a.findings.map((f) => ({
+      kind: f.kind,
+      count: f.count,
+      confidence: f.confidence,
+      summary: f.summary,
+      culprit: f.culprit,
+      waitMinutes: f.waitMinutes,
+    })),
+    groups: a.merged.groups.map((g) => ({
+      count: g.count,
+      state: dominantState(g.states),
+      states: g.states,
+      waitMinutes: g.waitMinutes,
+      labels: g.labels,
+      frames: g.frames,
+      createdBy: g.createdBy,
+      ...(g.ancestry.length ? { ancestry: g.ancestry } : {}),
+    })),
+    ...(a.diff
+      ? {
+          diff: {
+            goroutinesBefore: a.diff.goroutinesBefore,
+            goroutinesAfter: a.diff.goroutinesAfter,
+            grew: a.diff.grew.map((g) => ({ before: g.before, after: g.after, delta: g.delta, kind: g.kind, top: g.group.frames.slice(0, 3) })),
+          },
+        }
+      : {}),
+  };
+}
+
+export function dominantState(states: Record<string, number>): string {
+  let best = '';
+  let n = -1;
+  for (const [s, c] of Object.entries(states)) if (c > n) [best, n] = [s, c];
+  return best;
+}

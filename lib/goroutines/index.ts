@@ -1,0 +1,10 @@
+// Public surface of goroutine-dump analysis.
+export type * from './model.ts';
+export { readDump, type ReadDumpOptions, type DumpInput } from './read.ts';
+export { findLeaks } from './classify.ts';
+export { diffDumps, type GroupGrowth, type DumpDiff } from './diff.ts';
+export { mergeGroups } from './grouping.ts';
+export { DumpFormatError, RUNTIME_DEBUG2_CAP } from './read.ts';
+export { describeCulprit, shortFile } from './classify.ts';
+export { signatureByKind } from './signatures.ts';
+export { formatLabels } from './labels.ts';

@@ -1,0 +1,68 @@
+// pprof labels as Go prints them: `{"route":"/transfer", "method":"POST"}` (debug=1, using %q
+// quoting) or `labels:{"k": "v"}` after a traceback header (Go 1.27+, GODEBUG=tracebacklabels=1).
+
+export type Labels = Record<string, string>;
+
+const EMPTY: Labels = Object.freeze({}) as Labels;
+
+/** Parses a `{...}` label set; tolerant of Go %q escapes that JSON rejects. Never throws. */
+export function parseLabelText(text: string): Labels {
+  const open = text.indexOf('{');
+  const close = text.lastIndexOf('}');
+  if (open < 0 || close <= open) return EMPTY;
+  const body = text.slice(open, close + 1);
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      const out: Labels = {};
+      for (const [k, v] of Object.entries(parsed)) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+      return out;
+    }
+  } catch {
+    // fall through to the tolerant scanner
+  }
+  return scanQuotedPairs(body);
+}
+
+/** Reads "k":"v" pairs one quoted string at a time; unknown escapes are kept literally. */
+function scanQuotedPairs(body: string): Labels {
+  const strings: string[] = [];
+  let i = 0;
+  while (i < body.length) {
+    const q = body.indexOf('"', i);
+    if (q < 0) break;
+    let j = q + 1;
+    let out = '';
+    while (j < body.length && body[j] !== '"') {
+      if (body[j] === '\\' && j + 1 < body.length) {
+        const e = body[j + 1]!;
+        out += e === 'n' ? '\n' : e === 't' ? '\t' : e === '"' || e === '\\' ? e : '\\' + e;
+        j += 2;
+      } else {
+        out += body[j];
+        j++;
+      }
+    }
+    strings.push(out);
+    i = j + 1;
+  }
+  const labels: Labels = {};
+  for (let k = 0; k + 1 < strings.length; k += 2) labels[strings[k]!] = strings[k + 1]!;
+  return labels;
+}
+
+/** Order-independent identity of a label set, for grouping. */
+export function labelKey(labels: Labels): string {
+  const keys = Object.keys(labels);
+  if (keys.length === 0) return '';
+  keys.sort();
+  let s = '';
+  for (const k of keys) s += `${k}=${labels[k]}\u0001`;
+  return s;
+}
+
+export function formatLabels(labels: Labels): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
