@@ -90,7 +90,7 @@ async function readSource(source: string, timeoutMs: number): Promise<Dump> {
       throw new CliError(`${source}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
     });
     if (info.isDirectory()) throw new CliError(`${source}: is a directory, not a dump`);
-    return await readDump(createReadStream(source, { highWaterMark: 1 << 20 }));
+    return await readDump(createReadStream(source, { highWaterMark: 256 << 10 }));
   } catch (err) {
     if (err instanceof CliError) throw err;
     if (err instanceof DumpFormatError) throw new CliError(`${source}: ${err.message}`);

@@ -7,11 +7,12 @@
 import { inferState, isHiddenRuntimeFrame } from './functions.ts';
 import { GroupBuilder, parseLocation, stackKey, type GroupShape } from './grouping.ts';
 import { labelKey, parseLabelText, type Labels } from './labels.ts';
+import { utf8FromLatin1, type LineReader } from './text.ts';
 
 const RECORD = /^(\d+) @(?: 0x[0-9a-fA-F]+)*\s*$/;
 const TOTAL = /^goroutine profile: total (\d+)/;
 
-export class Debug1Reader {
+export class Debug1Reader implements LineReader {
   readonly groups = new GroupBuilder();
   declaredTotal: number | null = null;
   private count = 0;
@@ -27,7 +28,7 @@ export class Debug1Reader {
       if (!this.inRecord) return;
       if (text.startsWith('#\t')) this.frame(text);
       else if (text.startsWith('# labels:')) {
-        this.labels = parseLabelText(text.slice(9));
+        this.labels = parseLabelText(utf8FromLatin1(text.slice(9)));
         this.labelsKey = labelKey(this.labels);
       }
       return;
@@ -70,7 +71,7 @@ export class Debug1Reader {
       const locs = this.locs;
       const labels = this.labels;
       const shape = (): GroupShape => ({
-        frames: fns.map((fn, i) => parseLocation(locs[i]!, fn)),
+        frames: fns.map((fn, i) => parseLocation(utf8FromLatin1(locs[i]!), utf8FromLatin1(fn))),
         createdBy: null,
         ancestry: [],
         labels,

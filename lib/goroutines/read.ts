@@ -1,9 +1,9 @@
 // readDump: detects the format of a goroutine dump and reads it in one streaming pass.
-import { StringDecoder } from 'node:string_decoder';
 import { Debug1Reader } from './debug1.ts';
 import type { Dump, DumpFormat } from './model.ts';
 import { ProfileDecodeError, readPprof } from './pprof.ts';
 import { TracebackReader } from './traceback.ts';
+import { utf8FromLatin1, type LineReader } from './text.ts';
 
 /** Raw bytes, text, or a stream of chunks (a Node Readable, a fetch body). */
 export type DumpInput = Uint8Array | string | AsyncIterable<Uint8Array | string>;
@@ -23,6 +23,7 @@ export const RUNTIME_DEBUG2_CAP = 64 << 20;
 const DEFAULT_MAX_BYTES = 256 << 20;
 // A line longer than this is not from a Go dump; dropping it keeps memory bounded on garbage.
 const MAX_LINE = 1 << 20;
+const SLICE = 32 << 10;
 const HEADER_START = /^goroutine \d+ /;
 const COMPLETE_LOCATION = /^\t\S+:\d+( \+0x[0-9a-f]+)?( fp=0x[0-9a-f]+ sp=0x[0-9a-f]+ pc=0x[0-9a-f]+)?\r?$/;
 
@@ -90,30 +91,27 @@ async function readBinary(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, ma
 }
 
 async function readText(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, maxBytes: number): Promise<Dump> {
-  const decoder = new StringDecoder('utf8');
   let carry = '';
   let bytes = 0;
   let stoppedAtCap = false;
   let format: DumpFormat | null = null;
   let traceback: TracebackReader | null = null;
   let debug1: Debug1Reader | null = null;
-  let pushLine: (line: string) => void = () => {};
+  let reader: LineReader | null = null;
 
   // The format is decided by the first non-blank line.
-  const decide = (line: string): void => {
+  const decide = (line: string): LineReader => {
     if (line.startsWith('goroutine profile:')) {
       format = 'debug1';
-      debug1 = new Debug1Reader();
-      pushLine = (l) => debug1!.line(l);
-    } else {
-      format = HEADER_START.test(line) ? 'debug2' : 'traceback';
-      traceback = new TracebackReader();
-      pushLine = (l) => traceback!.line(l);
+      return (debug1 = new Debug1Reader());
     }
+    format = HEADER_START.test(line) ? 'debug2' : 'traceback';
+    return (traceback = new TracebackReader());
   };
 
   const feed = (text: string): void => {
     let start = 0;
+    let r = reader;
     for (;;) {
       const nl = text.indexOf('\n', start);
       if (nl < 0) break;
@@ -121,13 +119,13 @@ async function readText(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, maxB
       if (end > start && text.charCodeAt(end - 1) === 13) end--; // CRLF
       const line = text.slice(start, end);
       start = nl + 1;
-      if (format === null) {
+      if (r === null) {
         if (line.trim() === '') continue;
-        decide(line);
+        r = reader = decide(line);
       }
-      pushLine(line);
+      r.line(line);
     }
-    carry = text.slice(start);
+    carry = start === 0 ? text : text.slice(start);
     if (carry.length > MAX_LINE) carry = '';
   };
 
@@ -138,20 +136,26 @@ async function readText(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, maxB
       stoppedAtCap = true;
     }
     bytes += c.length;
-    feed(carry + decoder.write(c as Buffer));
+    const buf = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    // Decode in slices small enough for V8's young generation: a 1 MiB string would go to
+    // large-object space and linger until a full GC, which is most of the peak memory.
+    for (let o = 0; o < buf.length; o += SLICE) {
+      const text = buf.toString('latin1', o, Math.min(o + SLICE, buf.length));
+      feed(carry.length ? carry + text : text);
+    }
     return !stoppedAtCap;
   };
 
   if (take(head)) {
     for await (const c of rest) if (!take(c)) break;
   }
-  const tail = carry + decoder.end();
+  const tail = carry;
   // Input that does not end with a newline was cut mid-line (the runtime's cap does that), unless
   // the last line is itself complete, as in a hand-saved file without a final newline.
   const endsMidLine = tail.length > 0 && !COMPLETE_LOCATION.test(tail) && !/^\s*$/.test(tail);
   if (tail.length > 0 && !endsMidLine) {
-    if (format === null && tail.trim() !== '') decide(tail);
-    pushLine(tail.replace(/\r$/, ''));
+    if (reader === null && tail.trim() !== '') reader = decide(tail);
+    reader?.line(tail.replace(/\r$/, ''));
   }
   const cut = stoppedAtCap || endsMidLine || bytes === RUNTIME_DEBUG2_CAP;
 
@@ -172,7 +176,8 @@ async function readText(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, maxB
   }
   if (!traceback) throw new DumpFormatError('empty input: no goroutine dump');
   const r = traceback as TracebackReader;
-  const { preamble, incompleteDropped } = r.end(cut);
+  const { preamble: rawPreamble, incompleteDropped } = r.end(cut);
+  const preamble = rawPreamble && utf8FromLatin1(rawPreamble);
   const groups = r.groups.finish();
   if (groups.length === 0) {
     throw new DumpFormatError(

@@ -5,14 +5,43 @@ import { isHiddenRuntimeFrame } from './functions.ts';
 import { GroupBuilder, parseLocation, stackKey, type GroupShape } from './grouping.ts';
 import { labelKey, parseLabelText, type Labels } from './labels.ts';
 import type { Frame } from './model.ts';
+import { utf8FromLatin1, type LineReader } from './text.ts';
 
 // goroutine 18 [select, 42 minutes, locked to thread]:
 // goroutine 1 gp=0xc000002380 m=0 mp=0x5f3f60 [running]:           (GOTRACEBACK=system, Go 1.23+)
 // goroutine 7 [chan receive (durable), synctest bubble 1]:          (Go 1.25+)
 // goroutine 9 [select (leaked)]:                                    (Go 1.26 goroutine leak profile)
 // goroutine 5 [select, 2 minutes] labels:{"route": "/transfer"}:   (Go 1.27+, tracebacklabels)
-const HEADER = /^goroutine (\d+)(?: gp=\S+)?(?: m=\S+)?(?: mp=\S+)? \[([^\]]*)\](.*):$/;
+const HEADER = /^goroutine \d+(?: gp=\S+)?(?: m=\S+)?(?: mp=\S+)? \[([^\]]*)\](.*):$/;
 const MAX_PREAMBLE_LINES = 8;
+
+interface HeaderStatus {
+  state: string;
+  wait: number | null;
+  locked: boolean;
+}
+
+/** Parses the bracket of a header: `select (scan), 42 minutes, locked to thread`. */
+function parseStatus(bracket: string): HeaderStatus {
+  const parts = bracket.split(', ');
+  let state = parts[0] ?? '';
+  // Transient markers that say nothing about why the goroutine waits.
+  if (state.includes(' (scan)')) state = state.replace(' (scan)', '');
+  if (state.includes(' (durable)')) state = state.replace(' (durable)', '');
+  let wait: number | null = null;
+  let locked = false;
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p.endsWith(' minutes')) {
+      const n = Number(p.slice(0, -8));
+      if (Number.isFinite(n)) wait = n;
+    } else if (p === 'locked to thread') {
+      locked = true;
+    }
+    // "synctest bubble N" / "synctest group N": test-only, no bearing on leaks.
+  }
+  return { state, wait, locked };
+}
 
 const enum Section {
   None,
@@ -20,11 +49,13 @@ const enum Section {
   Ancestor,
 }
 
-export class TracebackReader {
+export class TracebackReader implements LineReader {
   readonly groups = new GroupBuilder();
   private section = Section.None;
   private readonly preamble: string[] = [];
   private sawGoroutine = false;
+  // A dump has few distinct header brackets ("select, 12 minutes"): parse each once.
+  private readonly statusCache = new Map<string, HeaderStatus>();
 
   // The goroutine being read.
   private fns: string[] = [];
@@ -49,11 +80,19 @@ export class TracebackReader {
       if (this.section !== Section.None) this.location(text);
       return;
     }
-    if (c === 103 /* g */ && text.startsWith('goroutine ')) {
+    if (c === 103 /* g */ && text.startsWith('goroutine ') && text.charCodeAt(text.length - 1) === 58 /* : */) {
+      // Fast path for the common `goroutine N [status]:`; anything else goes through the regex.
+      const open = text.indexOf(' [', 10);
+      const close = text.length - 2;
+      if (open > 10 && text.charCodeAt(close) === 93 /* ] */ && isDigits(text, 10, open)) {
+        this.flush();
+        this.begin(text.slice(open + 2, close), '');
+        return;
+      }
       const m = HEADER.exec(text);
       if (m) {
         this.flush();
-        this.begin(m[2]!, m[3]!);
+        this.begin(m[1]!, m[2]!);
         return;
       }
     }
@@ -131,28 +170,19 @@ export class TracebackReader {
     this.ancestryLocs = [];
     this.creator = '';
     this.creatorLoc = '';
-    this.wait = null;
-    this.locked = false;
     this.awaitingLocation = false;
     this.pendingTarget = 'skip';
-    const parts = bracket.split(', ');
-    let state = parts[0] ?? '';
-    // Transient markers that say nothing about why the goroutine waits.
-    if (state.includes(' (scan)')) state = state.replace(' (scan)', '');
-    if (state.includes(' (durable)')) state = state.replace(' (durable)', '');
-    this.state = state;
-    for (let i = 1; i < parts.length; i++) {
-      const p = parts[i]!;
-      if (p.endsWith(' minutes')) {
-        const n = Number(p.slice(0, -8));
-        if (Number.isFinite(n)) this.wait = n;
-      } else if (p === 'locked to thread') {
-        this.locked = true;
-      }
-      // "synctest bubble N" / "synctest group N": test-only, no bearing on leaks.
+    let status = this.statusCache.get(bracket);
+    if (!status) {
+      if (this.statusCache.size > 10_000) this.statusCache.clear();
+      status = parseStatus(bracket);
+      this.statusCache.set(bracket, status);
     }
+    this.state = status.state;
+    this.wait = status.wait;
+    this.locked = status.locked;
     if (suffix.includes('{')) {
-      this.labels = parseLabelText(suffix);
+      this.labels = parseLabelText(utf8FromLatin1(suffix));
       this.labelsKey = labelKey(this.labels);
     } else {
       this.labels = {};
@@ -171,11 +201,11 @@ export class TracebackReader {
   }
 
   private shape(): GroupShape {
-    const frames: Frame[] = this.fns.map((fn, i) => parseLocation(this.locs[i]!, fn));
-    const ancestry: Frame[] = this.ancestryFns.map((fn, i) => parseLocation(this.ancestryLocs[i]!, fn));
+    const frames: Frame[] = this.fns.map((fn, i) => parseLocation(utf8FromLatin1(this.locs[i]!), utf8FromLatin1(fn)));
+    const ancestry: Frame[] = this.ancestryFns.map((fn, i) => parseLocation(utf8FromLatin1(this.ancestryLocs[i]!), utf8FromLatin1(fn)));
     return {
       frames,
-      createdBy: this.creator ? parseLocation(this.creatorLoc, this.creator) : null,
+      createdBy: this.creator ? parseLocation(utf8FromLatin1(this.creatorLoc), utf8FromLatin1(this.creator)) : null,
       ancestry,
       labels: this.labels,
     };
@@ -195,4 +225,12 @@ export class TracebackReader {
     }
     return { preamble: this.preamble.length ? this.preamble.join('\n') : null, incompleteDropped: dropped };
   }
+}
+
+function isDigits(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return to > from;
 }
