@@ -1,0 +1,75 @@
+// The single entry point: any alarm payload in, Alerts or a field-naming error out. Never throws.
+import {
+  isAlarmMessage,
+  isEventBridgeEvent,
+  isSnsLambdaEvent,
+  isSnsNotification,
+  parseEventBridgeAlarm,
+  parseSnsAlarm,
+  type SourceParse,
+} from './cloudwatch.ts';
+import { issuesToText } from './field-issues.ts';
+import { ALERT_SOURCES, type AlertSource, type FieldIssue, type ParseAlertsResult } from './model.ts';
+import { isWebhookWithAlerts, looksLikeGrafana, parseAlertmanagerWebhook, parseGrafanaWebhook } from './prometheus.ts';
+import { isRecord, parseJson } from './values.ts';
+
+const PARSERS: Record<AlertSource, (input: unknown) => SourceParse> = {
+  'cloudwatch-sns': parseSnsAlarm,
+  'cloudwatch-eventbridge': parseEventBridgeAlarm,
+  alertmanager: parseAlertmanagerWebhook,
+  grafana: parseGrafanaWebhook,
+};
+
+export function detectSource(input: unknown): AlertSource | null {
+  if (!isRecord(input)) return null;
+  if (isSnsLambdaEvent(input) || isSnsNotification(input) || isAlarmMessage(input)) return 'cloudwatch-sns';
+  if (isEventBridgeEvent(input)) return 'cloudwatch-eventbridge';
+  if (isWebhookWithAlerts(input)) return looksLikeGrafana(input) ? 'grafana' : 'alertmanager';
+  return null;
+}
+
+/**
+ * Normalise an alarm payload. `input` may be the decoded JSON or the raw body text. With a
+ * `hint` (the endpoint it arrived on) detection is skipped and that source's format enforced.
+ */
+export function parseAlerts(input: unknown, hint?: AlertSource): ParseAlertsResult {
+  try {
+    return parseUnsafe(input, hint);
+  } catch (err) {
+    // Belt and braces: the parsers are total, but a webhook must never crash the function.
+    const message = err instanceof Error ? err.message : String(err);
+    return failure(hint ?? null, [{ path: '(root)', message: `internal parser error: ${message}` }]);
+  }
+}
+
+function parseUnsafe(input: unknown, hint: AlertSource | undefined): ParseAlertsResult {
+  let payload = input;
+  if (typeof input === 'string') {
+    const json = parseJson(input);
+    if (!json.ok) return failure(hint ?? null, [{ path: '(root)', message: `not JSON (${json.error})` }]);
+    payload = json.value;
+  }
+  if (hint !== undefined && !ALERT_SOURCES.includes(hint)) {
+    return failure(null, [{ path: '(hint)', message: `unknown source ${JSON.stringify(hint)}` }]);
+  }
+  const source = hint ?? detectSource(payload);
+  if (source === null) {
+    return failure(null, [
+      {
+        path: '(root)',
+        message: isRecord(payload)
+          ? 'unrecognised payload: expected an SNS event (Records[].Sns), an SNS notification, a CloudWatch alarm message, ' +
+            'an EventBridge "CloudWatch Alarm State Change" event, or an Alertmanager/Grafana webhook (alerts[])'
+          : 'expected a JSON object',
+      },
+    ]);
+  }
+  const result = PARSERS[source](payload);
+  if (!result.ok) return failure(source, result.issues);
+  return { ok: true, source, alerts: result.alerts };
+}
+
+function failure(source: AlertSource | null, issues: FieldIssue[]): ParseAlertsResult {
+  const text = issuesToText(issues);
+  return { ok: false, error: { source, issues, message: source === null ? text : `${source}: ${text}` } };
+}
