@@ -6,6 +6,7 @@ type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
 const commands: Record<string, () => Promise<Command>> = {
   analyze: async () => (await import('./analyze.ts')).analyzeCommand,
+  sessions: async () => (await import('./sessions.ts')).sessionsCommand,
 };
 
 function usage(): string {
@@ -15,6 +16,7 @@ function usage(): string {
     'commands:',
     '  analyze <file-or-url>... [--format text|json] [--base <earlier-dump>]',
     '      read goroutine dumps (debug=0/1/2, SIGQUIT/panic output) and name the leak',
+    '  sessions --database <url> [--format text|json] [--min-age 30s]   who holds the database connections',
     '',
     'Run `leakhound <command> --help` for the options of one command.',
   ].join('\n');

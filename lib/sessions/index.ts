@@ -1,0 +1,21 @@
+// Public surface of database session forensics (PostgreSQL, MySQL, MariaDB).
+export type * from './model.ts';
+export { takeSnapshot, type SnapshotOptions } from './snapshot.ts';
+export { classifySessions, appOf, type ClassifyOptions } from './classify.ts';
+export { groupSessions } from './group.ts';
+export { fingerprint, cachedFingerprinter, type FingerprintOptions, type SqlDialect } from './fingerprint.ts';
+export { problemFromError, DeadlineError, type ProblemContext } from './problems.ts';
+export {
+  terminateSessions,
+  terminationTargetFor,
+  type TerminationTarget,
+  type TerminationExpectation,
+  type TerminationResult,
+  type TerminationOutcome,
+  type TerminationReport,
+  type TerminateOptions,
+} from './terminate.ts';
+export { verdictOf, clusterSuspects, describeCluster, type Verdict, type VerdictLevel, type SuspectCluster } from './verdict.ts';
+export { redactUrl, parseDatabaseUrl, DatabaseUrlError, type DatabaseTarget } from './target.ts';
+export { capacityOf, isNearFull } from './capacity.ts';
+export { formatAge } from './age.ts';

@@ -1,0 +1,199 @@
+// PostgreSQL sessions: one connection, two read-only statements (settings, then every client
+// backend of pg_stat_activity). Ages are computed by the server against its own clock.
+import pg from 'pg';
+import { capacityOf } from './capacity.ts';
+import { withDeadline } from './deadline.ts';
+import { cachedFingerprinter } from './fingerprint.ts';
+import type { Session, SessionState, SnapshotProblem } from './model.ts';
+import { pgHiddenSessionsProblem, problemFromError, type ProblemContext } from './problems.ts';
+import type { EngineRead, ReadOptions } from './read.ts';
+import type { DatabaseTarget } from './target.ts';
+
+const SETTINGS_SQL = `
+SELECT current_setting('server_version') AS version,
+       current_setting('max_connections')::int AS max_connections,
+       current_setting('superuser_reserved_connections')::int AS superuser_reserved,
+       current_setting('reserved_connections', true) AS reserved,
+       pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS sees_all,
+       current_user AS me`;
+
+// blocked_by only for sessions waiting on a lock: pg_blocking_pids takes the lock manager's
+// partition locks, so calling it for a thousand idle sessions would cost the server for nothing.
+// Ages are whole milliseconds as float8 so they arrive as JS numbers (bigint would be strings).
+const ACTIVITY_SQL = `
+SELECT a.pid,
+       a.usename AS "user",
+       a.datname AS db,
+       a.application_name AS app,
+       CASE WHEN a.client_addr IS NULL AND a.client_port = -1 THEN 'local' ELSE host(a.client_addr) END AS addr,
+       a.client_port AS port,
+       a.state,
+       to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS backend_start,
+       floor(extract(epoch FROM now() - a.backend_start) * 1000)::float8 AS conn_ms,
+       floor(extract(epoch FROM now() - a.xact_start) * 1000)::float8 AS xact_ms,
+       floor(extract(epoch FROM now() - a.query_start) * 1000)::float8 AS query_ms,
+       floor(extract(epoch FROM now() - a.state_change) * 1000)::float8 AS state_ms,
+       a.wait_event_type AS wtype,
+       a.wait_event AS wevent,
+       CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END AS blocked_by,
+       a.query
+FROM pg_stat_activity a
+WHERE (a.backend_type = 'client backend'
+       -- Without pg_read_all_stats other roles' rows hide backend_type too; a row with a user
+       -- and a database is a client backend (or, rarely, a parallel or logical-replication worker).
+       OR (a.backend_type IS NULL AND a.usesysid IS NOT NULL AND a.datid IS NOT NULL))
+  AND a.pid <> pg_backend_pid()`;
+
+interface SettingsRow {
+  version: string;
+  max_connections: number;
+  superuser_reserved: number;
+  reserved: string | null;
+  sees_all: boolean;
+  me: string;
+}
+
+interface ActivityRow {
+  pid: number;
+  user: string | null;
+  db: string | null;
+  app: string | null;
+  addr: string | null;
+  port: number | null;
+  state: string | null;
+  backend_start: string | null;
+  conn_ms: number | null;
+  xact_ms: number | null;
+  query_ms: number | null;
+  state_ms: number | null;
+  wtype: string | null;
+  wevent: string | null;
+  blocked_by: number[] | null;
+  query: string | null;
+}
+
+const STATES: Record<string, SessionState> = {
+  active: 'active',
+  idle: 'idle',
+  'idle in transaction': 'idle_in_transaction',
+  'idle in transaction (aborted)': 'idle_in_transaction_aborted',
+  'fastpath function call': 'fastpath',
+  disabled: 'disabled',
+};
+
+/** pg client settings shared by snapshot and termination: short timeouts, named, quiet. */
+export function pgClientConfig(target: DatabaseTarget, opts: { timeoutMs: number; applicationName: string; readOnly: boolean }): pg.ClientConfig {
+  const statementMs = Math.max(100, Math.floor(opts.timeoutMs * 0.8));
+  return {
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    ...(target.database ? { database: target.database } : {}),
+    application_name: opts.applicationName,
+    connectionTimeoutMillis: opts.timeoutMs,
+    statement_timeout: statementMs,
+    query_timeout: opts.timeoutMs,
+    lock_timeout: statementMs,
+    // Startup-packet options cost no extra statement and hold for the whole session.
+    ...(opts.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+    ...(target.tls === 'off' ? {} : { ssl: { rejectUnauthorized: target.tls === 'verify' } }),
+  };
+}
+
+export function problemContext(target: DatabaseTarget, timeoutMs: number): ProblemContext {
+  return {
+    engine: target.engine,
+    where: `${target.host}:${target.port}`,
+    user: target.user,
+    database: target.database,
+    password: target.password,
+    timeoutMs,
+  };
+}
+
+/** Closes a client without waiting for the server: used on deadline expiry and after errors. */
+export function destroyPgClient(client: pg.Client): void {
+  const stream = (client as unknown as { connection?: { stream?: { destroy?: () => void } } }).connection?.stream;
+  stream?.destroy?.();
+  client.end().catch(() => undefined);
+}
+
+export async function readPostgres(target: DatabaseTarget, opts: ReadOptions): Promise<EngineRead> {
+  const ctx = problemContext(target, opts.timeoutMs);
+  const deadlineAt = Date.now() + opts.timeoutMs;
+  const client = new pg.Client(pgClientConfig(target, { ...opts, readOnly: true }));
+  // A server-side termination surfaces as an 'error' event; without a listener it would crash us.
+  client.on('error', () => undefined);
+  const fail = (err: unknown): EngineRead => ({
+    engine: 'postgres',
+    serverVersion: null,
+    capacity: null,
+    sessions: [],
+    problems: [problemFromError(err, ctx)],
+  });
+  try {
+    await withDeadline(client.connect(), deadlineAt, 'connect', opts.timeoutMs, () => destroyPgClient(client));
+  } catch (err) {
+    destroyPgClient(client);
+    return fail(err);
+  }
+  let settings: SettingsRow;
+  let rows: ActivityRow[];
+  try {
+    const work = (async () => {
+      const s = await client.query<SettingsRow>(SETTINGS_SQL);
+      const a = await client.query<ActivityRow>(ACTIVITY_SQL);
+      return [s.rows[0], a.rows] as const;
+    })();
+    const [s, a] = await withDeadline(work, deadlineAt, 'query', opts.timeoutMs, () => destroyPgClient(client));
+    if (!s) throw new Error('settings query returned no row');
+    settings = s;
+    rows = a;
+  } catch (err) {
+    destroyPgClient(client);
+    return fail(err);
+  }
+  client.end().catch(() => undefined);
+
+  const fp = cachedFingerprinter({ dialect: 'postgres' });
+  const sessions = rows.map((r) => toSession(r, fp));
+  const reservedForRoles = settings.reserved === null ? null : Number(settings.reserved);
+  const capacity = capacityOf({
+    maxConnections: settings.max_connections,
+    reservedForSuperusers: settings.superuser_reserved,
+    reservedForRoles,
+    availableToApplications: settings.max_connections - settings.superuser_reserved - (reservedForRoles ?? 0),
+    inUse: sessions.length,
+  });
+  const problems: SnapshotProblem[] = [];
+  const hidden = sessions.filter((s) => !s.visible).length;
+  if (hidden > 0 && !settings.sees_all) problems.push(pgHiddenSessionsProblem(settings.me, hidden, sessions.length));
+  return { engine: 'postgres', serverVersion: `PostgreSQL ${settings.version}`, capacity, sessions, problems };
+}
+
+function toSession(r: ActivityRow, fp: (sql: string | null) => string | null): Session {
+  // Without pg_read_all_stats, other roles' rows come with backend_start and state nulled.
+  const visible = r.backend_start !== null;
+  const state: SessionState = !visible ? 'hidden' : r.state === null ? 'other' : (STATES[r.state] ?? 'other');
+  return {
+    id: r.pid,
+    backendStart: r.backend_start,
+    user: r.user,
+    database: r.db,
+    application: r.app || null,
+    clientAddress: r.addr,
+    clientPort: r.port !== null && r.port >= 0 ? r.port : null,
+    state,
+    transactionAgeMs: r.xact_ms,
+    stateAgeMs: r.state_ms,
+    queryAgeMs: r.query_ms,
+    connectionAgeMs: r.conn_ms,
+    waitEventType: r.wtype,
+    waitEvent: r.wevent,
+    blockedBy: r.blocked_by ?? [],
+    fingerprint: visible ? fp(r.query) : null,
+    transactionStarted: null,
+    visible,
+  };
+}
