@@ -61,8 +61,17 @@ export function labelKey(labels: Labels): string {
   return s;
 }
 
+// Keys that name the request path lead, so `route=/transfer method=POST` reads the same
+// whichever format (debug=1 sorts keys, pprof keeps insertion order) the labels came from.
+const LEADING_KEYS = ['route', 'handler', 'endpoint', 'path', 'method', 'grpc.server.method'];
+
 export function formatLabels(labels: Labels): string {
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
+  const rank = (k: string) => {
+    const i = LEADING_KEYS.indexOf(k);
+    return i < 0 ? LEADING_KEYS.length : i;
+  };
+  return Object.keys(labels)
+    .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))
+    .map((k) => `${k}=${labels[k]}`)
     .join(' ');
 }

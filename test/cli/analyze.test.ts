@@ -34,7 +34,7 @@ describe('leakhound analyze', () => {
   it('prints the verdict first, naming the route', async () => {
     const r = await runCli(['analyze', fixture('go127-labels-debug2.txt')]);
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n')[0]).toMatch(/^TRANSACTION LEAK: method=POST route=\/transfer: 2 transactions never committed or rolled back \[high confidence\]/);
+    expect(r.stdout.split('\n')[0]).toMatch(/^TRANSACTION LEAK: route=\/transfer method=POST: 2 transactions never committed or rolled back \[high confidence\]/);
     expect(r.stderr).toBe('');
   });
 
