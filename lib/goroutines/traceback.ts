@@ -195,8 +195,8 @@ export class TracebackReader implements LineReader {
     if (this.section === Section.None) return;
     this.section = Section.None;
     const fns = this.fns;
-    if (fns.length === 0 && this.creator === '') return;
-    const key = stackKey(fns, this.ancestryFns, this.labelsKey);
+    // A goroutine with only runtime frames still counts; its creator tells such stacks apart.
+    const key = stackKey(fns.length ? fns : [`(runtime) ${this.creator}`], this.ancestryFns, this.labelsKey);
     this.groups.add(key, 1, this.state, this.wait, this.locked, () => this.shape());
   }
 
