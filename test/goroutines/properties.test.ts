@@ -28,14 +28,19 @@ const mutation = fc.oneof(
   fc.record({ op: fc.constant('noise' as const), at: fc.nat(), text: fc.constantFrom('(', ')', '[', ']', '{', '}', '\t', '\n', ':', ' minutes', 'goroutine ', 'created by ', '...', '# labels: {', '#\t', '\r\n', '\u00e9', '\u0000') }),
 );
 
-function mutate(text: string, edits: Array<fc.RecordValue<any>>): string {
+type Edit = { op: 'cut' | 'delete' | 'insert' | 'duplicate' | 'noise'; at: number; len?: number; text?: string };
+
+function mutate(text: string, edits: Edit[]): string {
   let s = text;
   for (const e of edits) {
     const at = s.length ? e.at % s.length : 0;
     if (e.op === 'cut') s = s.slice(0, at);
-    else if (e.op === 'delete') s = s.slice(0, at) + s.slice(at + e.len);
-    else if (e.op === 'insert' || e.op === 'noise') s = s.slice(0, at) + e.text + s.slice(at);
-    else if (e.op === 'duplicate') s = s.slice(0, at + e.len) + s.slice(at, at + e.len) + s.slice(at + e.len);
+    else if (e.op === 'delete') s = s.slice(0, at) + s.slice(at + (e.len ?? 0));
+    else if (e.op === 'insert' || e.op === 'noise') s = s.slice(0, at) + (e.text ?? '') + s.slice(at);
+    else if (e.op === 'duplicate') {
+      const len = e.len ?? 0;
+      s = s.slice(0, at + len) + s.slice(at, at + len) + s.slice(at + len);
+    }
   }
   return s;
 }
