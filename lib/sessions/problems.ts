@@ -117,7 +117,15 @@ export function problemFromError(err: unknown, ctx: ProblemContext): SnapshotPro
         `The user's max_user_connections (or a resource limit) is reached: raise it for ${ctx.user} or give Leakhound its own user (${MY_GRANTS}).`,
       );
     }
-    if (errno === 1045 || code === 'ER_ACCESS_DENIED_ERROR' || errno === 1044 || code === 'ER_DBACCESS_DENIED_ERROR') {
+    if (errno === 1044 || code === 'ER_DBACCESS_DENIED_ERROR') {
+      return problem(
+        'auth_failed',
+        code ?? '1044',
+        `${at}: ${ctx.user} may not use database ${ctx.database ?? '(default)'}: ${msg}`,
+        'Leave the database out of the URL (sessions are read server-wide), or grant the user access to it.',
+      );
+    }
+    if (errno === 1045 || code === 'ER_ACCESS_DENIED_ERROR') {
       return problem(
         'auth_failed',
         code ?? String(errno),
