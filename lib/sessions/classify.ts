@@ -58,77 +58,105 @@ function fullPools(sessions: Session[], capacity: Capacity | null, t: Thresholds
   return full;
 }
 
+/**
+ * The sessions at the head of each lock queue. PostgreSQL reports a waiter as blocked by the
+ * lock holder and by every waiter queued ahead of it, so only the sessions that wait for
+ * nobody are the ones to look at; the rest of the queue is victims.
+ */
+function rootBlockers(id: number, byId: Map<number, Session>, memo: Map<number, number[]>, visiting: Set<number>): number[] {
+  const known = memo.get(id);
+  if (known) return known;
+  const s = byId.get(id);
+  if (!s || s.blockedBy.length === 0 || visiting.has(id)) return [id];
+  visiting.add(id);
+  const roots = new Set<number>();
+  for (const b of s.blockedBy) for (const r of rootBlockers(b, byId, memo, visiting)) roots.add(r);
+  visiting.delete(id);
+  const list = [...roots];
+  memo.set(id, list);
+  return list;
+}
+
+function suspect(kind: SuspectKind, s: Session, app: string, ageMs: number, reason: string): Suspect {
+  return { kind, sessionId: s.id, app, ageMs, reason, fingerprint: s.fingerprint };
+}
+
 export function classifySessions(sessions: Session[], capacity: Capacity | null, t: Thresholds, opts: ClassifyOptions = {}): Suspect[] {
   const suspects: Suspect[] = [];
-  const byId = new Map(sessions.map((s) => [s.id, s]));
+  const byId = new Map<number, Session>();
+  for (const s of sessions) byId.set(s.id, s);
   const pools = fullPools(sessions, capacity, t, opts);
   const blocks = new Map<number, number[]>();
+  const memo = new Map<number, number[]>();
+  const visiting = new Set<number>();
 
   for (const s of sessions) {
     if (!s.visible) continue;
     const app = appOf(s);
-    const base = { sessionId: s.id, app, fingerprint: s.fingerprint };
     const idle = idleMs(s);
 
     if (isOpenTransaction(s) && idle !== null && idle >= t.minAgeMs) {
       const aborted = s.state === 'idle_in_transaction_aborted';
       const age = s.transactionAgeMs ?? idle;
-      suspects.push({
-        ...base,
-        kind: 'open_transaction',
-        ageMs: age,
-        aborted,
-        reason: aborted
+      const x = suspect(
+        'open_transaction',
+        s,
+        app,
+        age,
+        aborted
           ? `${app} left a failed transaction open for ${formatAge(age)} (aborted, never rolled back; idle ${formatAge(idle)})`
           : `${app} left a transaction open for ${formatAge(age)} (idle ${formatAge(idle)})`,
-      });
+      );
+      x.aborted = aborted;
+      suspects.push(x);
     }
 
     const pool = pools.get(app);
     if (pool && s.state === 'idle' && idle !== null && idle >= t.minAgeMs) {
-      suspects.push({
-        ...base,
-        kind: 'idle_in_full_pool',
-        ageMs: idle,
-        reason: `idle ${formatAge(idle)} while ${app}'s pool is full (${pool.idleLong} of its ${pool.held} connections idle ≥ ${formatAge(t.minAgeMs)}): rows or connections never returned`,
-      });
+      suspects.push(
+        suspect(
+          'idle_in_full_pool',
+          s,
+          app,
+          idle,
+          `idle ${formatAge(idle)} while ${app}'s pool is full (${pool.idleLong} of its ${pool.held} connections idle ≥ ${formatAge(t.minAgeMs)}): rows or connections never returned`,
+        ),
+      );
     }
 
     const running = s.queryAgeMs;
     if (s.blockedBy.length > 0) {
       if (running !== null && running >= t.lockWaitMs) {
-        suspects.push({
-          ...base,
-          kind: 'lock_waiter',
-          ageMs: running,
-          blockedBy: [...s.blockedBy],
-          reason: `waiting ${formatAge(running)} for a lock held by ${s.blockedBy.join(', ')}`,
-        });
-        for (const b of s.blockedBy) {
-          const waiters = blocks.get(b);
+        const roots = rootBlockers(s.id, byId, memo, visiting);
+        const queued = s.blockedBy.length > roots.length ? ` (queued behind ${s.blockedBy.length} sessions)` : '';
+        const x = suspect('lock_waiter', s, app, running, `waiting ${formatAge(running)} for a lock held by ${roots.join(', ')}${queued}`);
+        x.blockedBy = s.blockedBy.slice();
+        suspects.push(x);
+        for (const r of roots) {
+          const waiters = blocks.get(r);
           if (waiters) waiters.push(s.id);
-          else blocks.set(b, [s.id]);
+          else blocks.set(r, [s.id]);
         }
       }
     } else if (s.state === 'active' && running !== null && running >= t.longQueryMs) {
-      suspects.push({ ...base, kind: 'long_query', ageMs: running, reason: `${app} has a statement running for ${formatAge(running)}` });
+      suspects.push(suspect('long_query', s, app, running, `${app} has a statement running for ${formatAge(running)}`));
     }
   }
 
   for (const [id, waiters] of blocks) {
     const s = byId.get(id);
     if (!s) continue;
-    const age = s.transactionAgeMs ?? s.queryAgeMs ?? 0;
     const app = appOf(s);
-    suspects.push({
-      kind: 'lock_blocker',
-      sessionId: id,
+    const shown = waiters.length > 10 ? `${waiters.slice(0, 10).join(', ')}, …` : waiters.join(', ');
+    const x = suspect(
+      'lock_blocker',
+      s,
       app,
-      ageMs: age,
-      fingerprint: s.fingerprint,
-      blocks: waiters,
-      reason: `holds a lock ${waiters.length} session${waiters.length === 1 ? '' : 's'} wait for (${waiters.join(', ')}); ${app}, ${s.state.replace(/_/g, ' ')}, transaction ${formatAge(s.transactionAgeMs)}`,
-    });
+      s.transactionAgeMs ?? s.queryAgeMs ?? 0,
+      `holds a lock ${waiters.length} session${waiters.length === 1 ? '' : 's'} wait for (${shown}); ${app}, ${s.state.replace(/_/g, ' ')}, transaction ${formatAge(s.transactionAgeMs)}`,
+    );
+    x.blocks = waiters;
+    suspects.push(x);
   }
 
   return suspects.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || b.ageMs - a.ageMs || a.sessionId - b.sessionId);

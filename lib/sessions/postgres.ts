@@ -9,7 +9,7 @@ import { pgHiddenSessionsProblem, problemFromError, type ProblemContext } from '
 import type { EngineRead, ReadOptions } from './read.ts';
 import type { DatabaseTarget } from './target.ts';
 
-const SETTINGS_SQL = `
+export const SETTINGS_SQL = `
 SELECT current_setting('server_version') AS version,
        current_setting('max_connections')::int AS max_connections,
        current_setting('superuser_reserved_connections')::int AS superuser_reserved,
@@ -20,7 +20,7 @@ SELECT current_setting('server_version') AS version,
 // blocked_by only for sessions waiting on a lock: pg_blocking_pids takes the lock manager's
 // partition locks, so calling it for a thousand idle sessions would cost the server for nothing.
 // Ages are whole milliseconds as float8 so they arrive as JS numbers (bigint would be strings).
-const ACTIVITY_SQL = `
+export const ACTIVITY_SQL = `
 SELECT a.pid,
        a.usename AS "user",
        a.datname AS db,
@@ -82,8 +82,14 @@ const STATES: Record<string, SessionState> = {
 };
 
 /** pg client settings shared by snapshot and termination: short timeouts, named, quiet. */
-export function pgClientConfig(target: DatabaseTarget, opts: { timeoutMs: number; applicationName: string; readOnly: boolean }): pg.ClientConfig {
+export function pgClientConfig(
+  target: DatabaseTarget,
+  opts: { timeoutMs: number; applicationName: string; readOnly: boolean; startupSettings?: boolean },
+): pg.ClientConfig {
   const statementMs = Math.max(100, Math.floor(opts.timeoutMs * 0.8));
+  // Settings in the startup packet cost no extra statement and hold for the whole session,
+  // but PgBouncer refuses unknown startup parameters: connectPg retries without them.
+  const startup = opts.startupSettings !== false;
   return {
     host: target.host,
     port: target.port,
@@ -92,13 +98,33 @@ export function pgClientConfig(target: DatabaseTarget, opts: { timeoutMs: number
     ...(target.database ? { database: target.database } : {}),
     application_name: opts.applicationName,
     connectionTimeoutMillis: opts.timeoutMs,
-    statement_timeout: statementMs,
     query_timeout: opts.timeoutMs,
-    lock_timeout: statementMs,
-    // Startup-packet options cost no extra statement and hold for the whole session.
-    ...(opts.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+    ...(startup ? { statement_timeout: statementMs, lock_timeout: statementMs } : {}),
+    ...(startup && opts.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
     ...(target.tls === 'off' ? {} : { ssl: { rejectUnauthorized: target.tls === 'verify' } }),
   };
+}
+
+/** Connects within the deadline; behind PgBouncer, again without startup settings. */
+export async function connectPg(
+  target: DatabaseTarget,
+  opts: { timeoutMs: number; applicationName: string; readOnly: boolean },
+  deadlineAt: number,
+): Promise<pg.Client> {
+  for (const startupSettings of [true, false]) {
+    const client = new pg.Client(pgClientConfig(target, { ...opts, startupSettings }));
+    // A server-side termination surfaces as an 'error' event; without a listener it would crash us.
+    client.on('error', () => undefined);
+    try {
+      await withDeadline(client.connect(), deadlineAt, 'connect', opts.timeoutMs, () => destroyPgClient(client));
+      return client;
+    } catch (err) {
+      destroyPgClient(client);
+      const unsupported = err instanceof Error && /unsupported startup parameter/i.test(err.message);
+      if (!startupSettings || !unsupported) throw err;
+    }
+  }
+  throw new Error('unreachable');
 }
 
 export function problemContext(target: DatabaseTarget, timeoutMs: number): ProblemContext {
@@ -122,9 +148,6 @@ export function destroyPgClient(client: pg.Client): void {
 export async function readPostgres(target: DatabaseTarget, opts: ReadOptions): Promise<EngineRead> {
   const ctx = problemContext(target, opts.timeoutMs);
   const deadlineAt = Date.now() + opts.timeoutMs;
-  const client = new pg.Client(pgClientConfig(target, { ...opts, readOnly: true }));
-  // A server-side termination surfaces as an 'error' event; without a listener it would crash us.
-  client.on('error', () => undefined);
   const fail = (err: unknown): EngineRead => ({
     engine: 'postgres',
     serverVersion: null,
@@ -132,10 +155,10 @@ export async function readPostgres(target: DatabaseTarget, opts: ReadOptions): P
     sessions: [],
     problems: [problemFromError(err, ctx)],
   });
+  let client: pg.Client;
   try {
-    await withDeadline(client.connect(), deadlineAt, 'connect', opts.timeoutMs, () => destroyPgClient(client));
+    client = await connectPg(target, { ...opts, readOnly: true }, deadlineAt);
   } catch (err) {
-    destroyPgClient(client);
     return fail(err);
   }
   let settings: SettingsRow;

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { withDeadline } from './deadline.ts';
 import type { Session, SnapshotProblem } from './model.ts';
 import { mysqlConnect, mysqlConnectionOptions, mysqlQuery } from './mysql.ts';
-import { destroyPgClient, pgClientConfig, problemContext } from './postgres.ts';
+import { connectPg, destroyPgClient, problemContext } from './postgres.ts';
 import { invalidTargetProblem, problemFromError } from './problems.ts';
 import { DatabaseUrlError, parseDatabaseUrl } from './target.ts';
 
@@ -126,12 +126,12 @@ async function terminatePostgres(url: string, targets: TerminationTarget[], opts
   });
   if (eligible.length === 0) return { results, problems: [] };
 
-  const client = new pg.Client(pgClientConfig(target, { ...opts, readOnly: false }));
-  client.on('error', () => undefined);
+  let client: pg.Client | null = null;
   try {
+    client = await connectPg(target, { ...opts, readOnly: false }, deadlineAt);
+    const c = client;
     const work = (async () => {
-      await client.connect();
-      const killed = await client.query<{ pid: number; terminated: boolean }>(PG_TERMINATE_SQL, [
+      const killed = await c.query<{ pid: number; terminated: boolean }>(PG_TERMINATE_SQL, [
         eligible.map((t) => t.id),
         eligible.map((t) => t.backendStart),
         eligible.map((t) => t.expect),
@@ -140,11 +140,11 @@ async function terminatePostgres(url: string, targets: TerminationTarget[], opts
       const done = new Map(killed.rows.map((r) => [r.pid, r.terminated]));
       const left = eligible.filter((t) => done.get(t.id) !== true).map((t) => t.id);
       const explain = left.length
-        ? (await client.query<{ pid: number; state: string | null; superuser: boolean | null; backend_start: string | null; state_ms: number | null }>(PG_EXPLAIN_SQL, [left])).rows
+        ? (await c.query<{ pid: number; state: string | null; superuser: boolean | null; backend_start: string | null; state_ms: number | null }>(PG_EXPLAIN_SQL, [left])).rows
         : [];
       return { done, explain: new Map(explain.map((r) => [r.pid, r])) };
     })();
-    const { done, explain } = await withDeadline(work, deadlineAt, 'query', opts.timeoutMs, () => destroyPgClient(client));
+    const { done, explain } = await withDeadline(work, deadlineAt, 'query', opts.timeoutMs, () => destroyPgClient(c));
     for (const t of eligible) {
       const d = done.get(t.id);
       if (d === true) results.push({ id: t.id, outcome: 'terminated', reason: `terminated (${t.expect.replace(/_/g, ' ')} ≥ ${t.minIdleMs} ms)` });
@@ -160,7 +160,7 @@ async function terminatePostgres(url: string, targets: TerminationTarget[], opts
     for (const t of eligible) results.push({ id: t.id, outcome: 'failed', reason: problem.message });
     return { results, problems: [problem] };
   } finally {
-    destroyPgClient(client);
+    if (client) destroyPgClient(client);
   }
 }
 

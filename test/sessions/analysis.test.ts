@@ -110,6 +110,19 @@ describe('classification', () => {
     expect(suspects[2]!.blockedBy).toEqual([blocker.id]);
   });
 
+  it('a lock queue has one blocker at its head; the waiters queued behind each other are victims', () => {
+    const head = s({ state: 'idle_in_transaction', transactionAgeMs: 90_000, stateAgeMs: 89_000 });
+    const w1 = s({ state: 'active', queryAgeMs: 30_000, waitEventType: 'Lock', blockedBy: [head.id] });
+    const w2 = s({ state: 'active', queryAgeMs: 20_000, waitEventType: 'Lock', blockedBy: [head.id, w1.id] });
+    const w3 = s({ state: 'active', queryAgeMs: 10_000, waitEventType: 'Lock', blockedBy: [w1.id, w2.id] });
+    const suspects = classifySessions([head, w1, w2, w3], null, T);
+    const blockers = suspects.filter((x) => x.kind === 'lock_blocker');
+    expect(blockers).toEqual([expect.objectContaining({ sessionId: head.id, blocks: [w1.id, w2.id, w3.id] })]);
+    const w3s = suspects.find((x) => x.sessionId === w3.id)!;
+    expect(w3s).toMatchObject({ kind: 'lock_waiter', blockedBy: [w1.id, w2.id] });
+    expect(w3s.reason).toBe(`waiting 10s for a lock held by ${head.id} (queued behind 2 sessions)`);
+  });
+
   it('hidden sessions are counted but never classified', () => {
     const hidden = s({ state: 'hidden', visible: false, transactionAgeMs: null, stateAgeMs: null, queryAgeMs: null, fingerprint: null });
     expect(classifySessions([hidden], null, T)).toEqual([]);

@@ -1,7 +1,7 @@
 // When the database cannot be read: unreachable, silent (a security group dropping packets), a
 // bad URL. Snapshots say so within the deadline; `leakhound sessions` prints the problem and
 // its remedy and exits 3. Plus the command's normal output on the machine's PostgreSQL.
-import { createServer, type Server, type Socket } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sessionsCommand } from '../../lib/cli/sessions.ts';
 import { CliError } from '../../lib/cli/errors.ts';
@@ -70,6 +70,56 @@ describe('snapshots of databases that cannot be read', () => {
     const snap = await takeSnapshot('redis://u:pw@host/0');
     expect(snap.problems).toEqual([expect.objectContaining({ kind: 'invalid_target', fatal: true })]);
     expect(snap.target).toBe('redis://u:***@host/0');
+  });
+});
+
+describe.skipIf(skipUnless(pg15))('behind a pooler that refuses startup parameters (PgBouncer)', () => {
+  let bouncer: Server;
+  let port: number;
+  let refused = 0;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    assertAvailable(pg15, `PostgreSQL at ${PG15_URL}`);
+    const upstream = new URL(PG15_URL);
+    // Like PgBouncer without ignore_startup_parameters: a startup packet carrying `options` or
+    // `statement_timeout` is answered with an error; anything else is relayed to PostgreSQL.
+    bouncer = createServer((client) => {
+      sockets.push(client);
+      client.once('data', (first) => {
+        const params = first.subarray(8).toString('latin1').split('\0');
+        if (params.includes('options') || params.includes('statement_timeout')) {
+          refused++;
+          const fields = Buffer.from('SFATAL\0C08P01\0Munsupported startup parameter: options\0\0', 'latin1');
+          const header = Buffer.alloc(5);
+          header.write('E', 0, 'latin1');
+          header.writeInt32BE(fields.length + 4, 1);
+          client.end(Buffer.concat([header, fields]));
+          return;
+        }
+        const server = createConnection({ host: upstream.hostname, port: Number(upstream.port || 5432) }, () => server.write(first));
+        sockets.push(server);
+        client.pipe(server).pipe(client);
+        server.on('error', () => client.destroy());
+        client.on('error', () => server.destroy());
+      });
+    });
+    await new Promise<void>((r) => bouncer.listen(0, '127.0.0.1', r));
+    port = (bouncer.address() as { port: number }).port;
+  });
+
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => bouncer?.close(r));
+  });
+
+  it('retries without startup settings and reads the sessions', async () => {
+    const url = new URL(PG15_URL);
+    url.port = String(port);
+    const snap = await takeSnapshot(url.toString(), { timeoutMs: 3_000 });
+    expect(refused).toBe(1);
+    expect(snap.problems).toEqual([]);
+    expect(snap.capacity).not.toBeNull();
   });
 });
 
