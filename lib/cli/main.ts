@@ -7,6 +7,8 @@ type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 const commands: Record<string, () => Promise<Command>> = {
   analyze: async () => (await import('./analyze.ts')).analyzeCommand,
   sessions: async () => (await import('./sessions.ts')).sessionsCommand,
+  triage: async () => (await import('./triage.ts')).triageCommand,
+  demo: async () => (await import('./demo.ts')).demoCommand,
 };
 
 function usage(): string {
@@ -16,7 +18,12 @@ function usage(): string {
     'commands:',
     '  analyze <file-or-url>... [--format text|json] [--base <earlier-dump>]',
     '      read goroutine dumps (debug=0/1/2, SIGQUIT/panic output) and name the leak',
-    '  sessions --database <url> [--format text|json] [--min-age 30s]   who holds the database connections',
+    '  sessions --database <url> [--format text|json] [--min-age 30s]',
+    '      who holds the database connections, for how long, doing what',
+    '  triage --config <file> (--service <name> | --alert <file>) [--format text|json]',
+    '      sessions + dumps + metrics under one deadline: one Report naming the culprit',
+    '  demo',
+    '      the whole job on this machine: embedded PostgreSQL, a leaking service, an alarm, a triage',
     '',
     'Run `leakhound <command> --help` for the options of one command.',
   ].join('\n');

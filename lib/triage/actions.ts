@@ -1,0 +1,54 @@
+// Recommended actions, most urgent first: relieve the database, then fix the code, then make the
+// next verdict sharper.
+import type { Service } from '../catalog/index.ts';
+import { describeCulprit, signatureByKind, type FindingKind } from '../goroutines/index.ts';
+import type { Engine } from '../sessions/index.ts';
+import type { Action, Report } from './report.ts';
+
+const GOROUTINE_KINDS: readonly string[] = ['tx-leak', 'rows-leak', 'http-body-leak', 'pool-exhausted', 'pgx-acquire-wait', 'stuck-in-query'];
+
+export function actionsFor(report: Report, service: Service, engine: Engine | null): Action[] {
+  const actions: Action[] = [];
+  const leaking = report.findings.filter((f) => f.kind !== 'pool-exhausted' && f.kind !== 'pgx-acquire-wait');
+  if (report.findings.length === 0) return actions;
+
+  const terminable = [...new Set(report.findings.filter((f) => f.kind === 'tx-leak' || f.kind === 'open-transactions' || f.kind === 'rows-leak' || f.kind === 'idle-connections').flatMap((f) => f.sessionIds))];
+  if (terminable.length > 0) {
+    actions.push({
+      kind: 'terminate-sessions',
+      text: `Terminate the ${terminable.length} leaked session${terminable.length === 1 ? '' : 's'} to free connections now (milder than a restart; the leak will come back)`,
+      sessionIds: terminable,
+    });
+  }
+  if (service.restart && leaking.length > 0) {
+    const target =
+      service.restart.type === 'kubernetes'
+        ? `deployment ${service.restart.namespace}/${service.restart.deployment}`
+        : service.restart.type === 'ecs'
+          ? `ECS service ${service.restart.cluster}/${service.restart.service}`
+          : `\`${service.restart.argv.join(' ')}\``;
+    actions.push({ kind: 'restart', text: `Restart ${service.name} (${target}) to release every connection it holds; evidence is saved first` });
+  }
+  for (const f of report.findings) {
+    if (!GOROUTINE_KINDS.includes(f.kind) || f.kind === 'pool-exhausted' || f.kind === 'pgx-acquire-wait') continue;
+    const where = f.culprit && f.culprit.evidence !== 'creator' ? ` in ${describeCulprit(f.culprit)}` : f.fingerprints[0] ? ` where the code runs \`${f.fingerprints[0]}\`` : '';
+    actions.push({ kind: 'code-fix', text: `Fix${where}: ${signatureByKind(f.kind as FindingKind).fix}` });
+  }
+  if (report.findings.some((f) => f.kind === 'tx-leak' || f.kind === 'open-transactions')) {
+    actions.push({
+      kind: 'database-setting',
+      text:
+        engine === 'mysql' || engine === 'mariadb'
+          ? 'Cap idle transactions on the server: lower `wait_timeout` for the application user (MariaDB: `idle_transaction_timeout`)'
+          : "Cap idle transactions on the server: `ALTER ROLE <app> SET idle_in_transaction_session_timeout = '5min'`",
+    });
+  }
+  const unnamed = report.findings.some((f) => GOROUTINE_KINDS.includes(f.kind) && (!f.culprit || f.culprit.evidence === 'creator'));
+  if (unnamed) {
+    actions.push({
+      kind: 'instrumentation',
+      text: 'Add pprof labels per route (pprof.Do in the HTTP middleware, see README) so leaked goroutines name the request that opened them',
+    });
+  }
+  return actions;
+}

@@ -1,0 +1,5 @@
+// Public surface of triage: gather evidence under one deadline, correlate, produce a Report.
+export type * from './report.ts';
+export { triageService, triageAlert, unmappedReport, type TriageOptions } from './triage.ts';
+export { buildReport, type BuildInput } from './build.ts';
+export type { GatherDeps, Progress, Stage } from './gather.ts';
