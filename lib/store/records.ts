@@ -1,0 +1,153 @@
+// Validation of everything the store reads back (DynamoDB items, the local JSON file) and of the
+// inputs it is given, plus the small helpers both implementations share.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Approval, ApprovalState, AuditEntry, DumpBaseline, Incident } from './model.ts';
+import { APPROVAL_TRANSITIONS } from './model.ts';
+
+const iso = z.string().min(1).max(40);
+/** Service, kind, actor…: printable, bounded, and safe inside a composite key. */
+const label = z.string().min(1).max(200);
+
+export const slackThreadSchema = z.object({ channel: z.string().min(1).max(80), ts: z.string().min(1).max(40) });
+
+export const incidentSchema = z.object({
+  id: label,
+  service: label,
+  kind: label,
+  state: z.enum(['open', 'resolved']),
+  thread: slackThreadSchema.nullable(),
+  firstSeen: iso,
+  lastSeen: iso,
+  alarmCount: z.number().int().min(0),
+  reopenCount: z.number().int().min(0),
+  resolvedAt: iso.nullable(),
+}) satisfies z.ZodType<Incident>;
+
+const approvalStateSchema = z.enum(['requested', 'approved', 'denied', 'expired', 'executing', 'done', 'failed']);
+
+const restartTargetSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('kubernetes'), namespace: z.string().min(1), deployment: z.string().min(1) }),
+  z.object({ type: z.literal('ecs'), cluster: z.string().min(1), service: z.string().min(1), region: z.string().nullable() }),
+  z.object({ type: z.literal('command'), argv: z.array(z.string()).min(1), timeoutSeconds: z.number().positive() }),
+]);
+
+const terminationTargetSchema = z.object({
+  id: z.number().int().positive(),
+  backendStart: z.string().max(40).nullable(),
+  transactionStarted: z.string().max(40).nullable(),
+  expect: z.enum(['idle_in_transaction', 'idle']),
+  minIdleMs: z.number().min(0),
+});
+
+export const approvalSubjectSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('restart'), target: restartTargetSchema }),
+  z.object({ action: z.literal('terminate'), database: z.string().min(1).max(200), sessions: z.array(terminationTargetSchema).max(10_000) }),
+]);
+
+export const approvalSchema = z.object({
+  id: label,
+  incidentId: label.nullable(),
+  service: label,
+  subject: approvalSubjectSchema,
+  requestedBy: label,
+  requestedAt: iso,
+  expiresAt: iso,
+  state: approvalStateSchema,
+  history: z.array(
+    z.object({ from: approvalStateSchema, to: approvalStateSchema, actor: label, at: iso, note: z.string().max(2000).nullable() }),
+  ),
+}) satisfies z.ZodType<Approval>;
+
+export const newApprovalSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/).optional(),
+  incidentId: label.nullable(),
+  service: label,
+  subject: approvalSubjectSchema,
+  requestedBy: label,
+  ttlMinutes: z.number().positive().max(7 * 24 * 60),
+});
+
+export const auditInputSchema = z.object({
+  actor: label,
+  action: label,
+  target: z.string().max(1000),
+  incidentId: label.nullable(),
+  result: z.string().max(2000),
+  at: z.union([z.date(), z.string(), z.number()]).optional(),
+});
+
+export const auditEntrySchema = z.object({
+  id: label,
+  actor: label,
+  action: label,
+  target: z.string().max(1000),
+  incidentId: label.nullable(),
+  result: z.string().max(2000),
+  at: iso,
+}) satisfies z.ZodType<AuditEntry>;
+
+export const dumpBaselineSchema = z.object({ service: label, at: iso, summary: z.unknown() }) satisfies z.ZodType<DumpBaseline>;
+
+export const alarmEventSchema = z.object({
+  service: label,
+  kind: label,
+  state: z.enum(['alarm', 'ok']),
+  at: z.union([z.date(), z.string(), z.number()]).optional(),
+  flappingWindowMinutes: z.number().min(0).max(7 * 24 * 60).optional(),
+});
+
+export const idempotencyKeySchema = z.string().min(1).max(512);
+export const ttlSecondsSchema = z.number().int().positive().max(366 * 24 * 3600);
+
+/** Epoch ms from whatever time a caller passes; invalid input is a caller bug. */
+export function toMs(at: Date | string | number | undefined, now: number): number {
+  if (at === undefined) return now;
+  const ms = at instanceof Date ? at.getTime() : typeof at === 'number' ? at : Date.parse(at);
+  if (!Number.isFinite(ms)) throw new TypeError(`invalid time: ${String(at)}`);
+  return ms;
+}
+
+export const toIso = (ms: number): string => new Date(ms).toISOString();
+
+/** DynamoDB TTL is whole epoch seconds; both stores compare expiry at that granularity. */
+export const epochSeconds = (ms: number): number => Math.floor(ms / 1000);
+
+/**
+ * `<service>:<kind>:<yyyymmdd-hhmmss>-<hex>`, e.g. `billing-api:db-connections-high:20250501-120304-9f2c1a`.
+ * Readable, unique, and it names its own (service, kind) key, so a lookup by id needs no index.
+ * Service and kind are URI-encoded, so neither can contain the `:` separator.
+ */
+export function newIncidentId(service: string, kind: string, ms: number): string {
+  const stamp = toIso(ms).replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${encodeURIComponent(service)}:${encodeURIComponent(kind)}:${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The (service, kind) an incident id was minted for, or null for anything else. */
+export function incidentKeyOf(id: string): { service: string; kind: string } | null {
+  const parts = id.split(':');
+  if (parts.length !== 3 || !parts[0] || !parts[1]) return null;
+  try {
+    return { service: decodeURIComponent(parts[0]), kind: decodeURIComponent(parts[1]) };
+  } catch {
+    return null;
+  }
+}
+
+export const newId = (prefix: string): string => `${prefix}_${randomBytes(9).toString('base64url')}`;
+
+export function isAllowedTransition(from: ApprovalState, to: ApprovalState): boolean {
+  return APPROVAL_TRANSITIONS[from].includes(to);
+}
+
+/** Baseline summaries are stored as JSON text; bounded so one item stays far below 400 KB. */
+export const MAX_BASELINE_JSON_BYTES = 300 * 1024;
+
+export function baselineJson(summary: unknown): string {
+  const json = JSON.stringify(summary);
+  if (json === undefined) throw new TypeError('dump baseline summary must be JSON-serialisable');
+  if (Buffer.byteLength(json) > MAX_BASELINE_JSON_BYTES) {
+    throw new RangeError(`dump baseline summary is ${Buffer.byteLength(json)} bytes; the limit is ${MAX_BASELINE_JSON_BYTES}`);
+  }
+  return json;
+}
