@@ -15,7 +15,7 @@ import {
   type StackGroup,
 } from '../goroutines/index.ts';
 import type { ServiceMetrics } from '../metrics/index.ts';
-import { formatAge, type Session, type Snapshot, type Suspect, type SuspectKind } from '../sessions/index.ts';
+import { appOf, formatAge, type Session, type Snapshot, type Suspect, type SuspectKind } from '../sessions/index.ts';
 import { actionsFor } from './actions.ts';
 import type { CapacityView, Evidence, Gap, ReplicaRow, Report, ReportFinding, SessionSummary, Verdict, VerdictKind } from './report.ts';
 
@@ -60,6 +60,10 @@ export function buildReport(input: BuildInput): Report {
   const ours = snapshot ? sessionsOfService(snapshot.sessions, service.name, addresses) : { sessions: [], matched: false };
   const ourIds = new Set(ours.sessions.map((s) => s.id));
   const ourSuspects = (snapshot?.suspects ?? []).filter((s) => ourIds.has(s.sessionId));
+  // The dumps can prove what the database cannot: callers waiting in (*DB).conn mean the pool is
+  // full, so the service's idle sessions are connections it never got back.
+  const poolExhausted = goroutineFindings.some((f) => f.kind === 'pool-exhausted' || f.kind === 'pgx-acquire-wait');
+  if (poolExhausted && snapshot) ourSuspects.push(...idleInExhaustedPool(ours.sessions, ourSuspects, snapshot.thresholds.minAgeMs));
 
   const findings: ReportFinding[] = [];
   const explained = new Set<number>();
@@ -97,6 +101,20 @@ export function buildReport(input: BuildInput): Report {
   };
   report.actions = actionsFor(report, service, snapshot?.engine ?? null);
   return report;
+}
+
+function idleInExhaustedPool(sessions: Session[], known: Suspect[], minAgeMs: number): Suspect[] {
+  const flagged = new Set(known.filter((s) => s.kind === 'idle_in_full_pool').map((s) => s.sessionId));
+  return sessions
+    .filter((s) => s.state === 'idle' && !flagged.has(s.id) && (s.stateAgeMs ?? 0) >= minAgeMs)
+    .map((s) => ({
+      kind: 'idle_in_full_pool' as const,
+      sessionId: s.id,
+      app: appOf(s),
+      ageMs: s.stateAgeMs ?? 0,
+      reason: `idle ${formatAge(s.stateAgeMs ?? 0)} while the service's goroutines wait for a connection: never returned to the pool`,
+      fingerprint: s.fingerprint,
+    }));
 }
 
 /** Sessions that come from the service's replicas or carry its name as application_name. */
