@@ -164,10 +164,11 @@ export async function readPostgres(target: DatabaseTarget, opts: ReadOptions): P
   let settings: SettingsRow;
   let rows: ActivityRow[];
   try {
+    // Both statements in one simple-protocol message: one round trip, one implicit transaction
+    // (so both see the same moment), still two statements.
     const work = (async () => {
-      const s = await client.query<SettingsRow>(SETTINGS_SQL);
-      const a = await client.query<ActivityRow>(ACTIVITY_SQL);
-      return [s.rows[0], a.rows] as const;
+      const results = (await client.query(`${SETTINGS_SQL};${ACTIVITY_SQL}`)) as unknown as [pg.QueryResult<SettingsRow>, pg.QueryResult<ActivityRow>];
+      return [results[0].rows[0], results[1].rows] as const;
     })();
     const [s, a] = await withDeadline(work, deadlineAt, 'query', opts.timeoutMs, () => destroyPgClient(client));
     if (!s) throw new Error('settings query returned no row');
