@@ -54,7 +54,7 @@ export function renderSessionsText(snapshot: Snapshot, verdict: Verdict): string
   out.push(`  ${snapshot.serverVersion ?? ENGINE_NAME[snapshot.engine]} at ${snapshot.target}, read in ${snapshot.durationMs} ms`);
   if (cap) {
     const reserved = [`${cap.reservedForSuperusers} for superusers`];
-    if (cap.reservedForRoles) reserved.push(`${cap.reservedForRoles} for pg_use_reserved_connections`);
+    if (cap.reservedForRoles) reserved.push(`${cap.reservedForRoles} for reserved-connection roles`);
     out.push(
       snapshot.engine === 'postgres'
         ? `  capacity: ${cap.inUse} in use of ${cap.availableToApplications} usable (${cap.maxConnections} max, ${reserved.join(', ')}), ${cap.free} free`
@@ -86,7 +86,7 @@ export function renderSessionsText(snapshot: Snapshot, verdict: Verdict): string
     }
     if (apps.length > 10) out.push(`  … ${apps.length - 10} more applications`);
   }
-  return out.join('\n') + '\n';
+  return out.map((l) => l.trimEnd()).join('\n') + '\n';
 }
 
 export const sessionsCommand = {

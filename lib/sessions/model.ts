@@ -61,7 +61,10 @@ export interface Capacity {
    * extra connection the server admits beyond max_connections for CONNECTION_ADMIN/SUPER.
    */
   reservedForSuperusers: number;
-  /** PostgreSQL 16+ reserved_connections (for pg_use_reserved_connections); null before 16 and on MySQL. */
+  /**
+   * PostgreSQL 16+ reserved_connections (for pg_use_reserved_connections), plus Amazon RDS's
+   * rds.rds_superuser_reserved_connections where set; null when neither exists, and on MySQL.
+   */
   reservedForRoles: number | null;
   /** Slots an ordinary application role can take. */
   availableToApplications: number;

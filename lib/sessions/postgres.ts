@@ -14,6 +14,8 @@ SELECT current_setting('server_version') AS version,
        current_setting('max_connections')::int AS max_connections,
        current_setting('superuser_reserved_connections')::int AS superuser_reserved,
        current_setting('reserved_connections', true) AS reserved,
+       -- Amazon RDS up to PostgreSQL 15 keeps slots for rds_superuser members this way.
+       current_setting('rds.rds_superuser_reserved_connections', true) AS rds_reserved,
        pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS sees_all,
        current_user AS me`;
 
@@ -49,6 +51,7 @@ interface SettingsRow {
   max_connections: number;
   superuser_reserved: number;
   reserved: string | null;
+  rds_reserved: string | null;
   sees_all: boolean;
   me: string;
 }
@@ -182,7 +185,8 @@ export async function readPostgres(target: DatabaseTarget, opts: ReadOptions): P
 
   const fp = cachedFingerprinter({ dialect: 'postgres' });
   const sessions = rows.map((r) => toSession(r, fp));
-  const reservedForRoles = settings.reserved === null ? null : Number(settings.reserved);
+  const reservedSettings = [settings.reserved, settings.rds_reserved].filter((v): v is string => v !== null && v !== '');
+  const reservedForRoles = reservedSettings.length ? reservedSettings.reduce((sum, v) => sum + (Number(v) || 0), 0) : null;
   const capacity = capacityOf({
     maxConnections: settings.max_connections,
     reservedForSuperusers: settings.superuser_reserved,

@@ -47,7 +47,7 @@ function errorFields(err: unknown): { code: string | null; errno: number | null;
 function fullRemedy(engine: UrlEngine, user: string): string {
   return engine === 'postgres'
     ? `Give the monitoring role a slot of its own: on PostgreSQL 16+ GRANT pg_use_reserved_connections TO ${user} ` +
-        `and set reserved_connections (restart needed); before 16 only superusers may use the reserved slots. ` +
+        `and set reserved_connections (restart needed); before 16 only superusers (on RDS: rds_superuser members) may use the reserved slots. ` +
         `See ${PG_GRANTS}. Until then, the goroutine dumps still show the leak, and restarting the leaking service frees the slots.`
     : `Grant CONNECTION_ADMIN (MySQL 8) or CONNECTION ADMIN (MariaDB 10.5+) to ${user}, so it may take the one connection ` +
         `the server keeps beyond max_connections. See ${MY_GRANTS}. Until then, restarting the leaking service frees the slots.`;
