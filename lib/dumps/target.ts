@@ -1,0 +1,114 @@
+// One replica to read, and reading it: open, stream through the cap into readDump, name what went wrong.
+import { DumpFormatError, readDump } from '../goroutines/index.ts';
+import { describeError, formatBytes, formatSeconds } from './describe.ts';
+import type { DumpSourceKind, Gap, ReplicaDump } from './model.ts';
+import { CappedBody, untilAborted, type OpenedBody } from './stream.ts';
+
+export interface Target {
+  source: DumpSourceKind;
+  replica: string;
+  address: string | null;
+  /** Where it is read from, for the report (no credentials). */
+  location: string;
+  /** How gaps name it: the URL, `pod ns/name`, `task <id> (url)`, `s3://bucket/key`. */
+  label: string;
+  /** Opens the body; throws TargetError (a sentence for a person) or a network error. */
+  open(signal: AbortSignal): Promise<OpenedBody>;
+  /** Known when the target is found (an S3 object's upload time); otherwise the time of reading. */
+  capturedAt?: string;
+  /** Something a person should know even when the read succeeds, e.g. an old S3 dump. */
+  caveat?: string;
+}
+
+/** What a source found: the replicas to read, and what it could not even list. */
+export interface Discovery {
+  targets: Target[];
+  gaps: Gap[];
+}
+
+export interface ReadLimits {
+  timeoutMs: number;
+  maxBytes: number;
+  /** Aborts when the overall deadline is (nearly) reached. */
+  deadline: AbortSignal;
+}
+
+type Interruption = 'timeout' | 'deadline';
+
+export async function readTarget(target: Target, limits: ReadLimits): Promise<ReplicaDump> {
+  const started = Date.now();
+  const controller = new AbortController();
+  let interruption: Interruption | null = null;
+  const stop = (why: Interruption): void => {
+    interruption ??= why;
+    controller.abort(new Error(why));
+  };
+  const timer = setTimeout(() => stop('timeout'), limits.timeoutMs);
+  const onDeadline = (): void => stop('deadline');
+  if (limits.deadline.aborted) onDeadline();
+  else limits.deadline.addEventListener('abort', onDeadline, { once: true });
+
+  const result = (dump: ReplicaDump['dump'], bytes: number, reason: string | null): ReplicaDump => ({
+    replica: target.replica,
+    address: target.address,
+    source: target.source,
+    location: target.location,
+    dump,
+    bytes,
+    elapsedMs: Date.now() - started,
+    capturedAt: dump ? (target.capturedAt ?? new Date(started).toISOString()) : null,
+    gap: reason === null ? null : { source: target.source, target: target.label, reason },
+  });
+  const interrupted = (phase: string): string =>
+    interruption === 'deadline'
+      ? `overall deadline reached ${phase}`
+      : `timed out after ${formatSeconds(limits.timeoutMs)} ${phase}`;
+
+  let body: OpenedBody | null = null;
+  try {
+    const opening = target.open(controller.signal);
+    // If the opener ignores the signal and answers late, let go of that connection at once.
+    opening.then((late) => controller.signal.aborted && late.close(), () => undefined);
+    try {
+      body = await untilAborted(opening, controller.signal);
+    } catch (err) {
+      return result(null, 0, interruption ? interrupted('waiting for a response') : describeError(err));
+    }
+
+    const capped = new CappedBody(body.chunks, limits.maxBytes, controller.signal);
+    let dump: ReplicaDump['dump'] = null;
+    let readError: unknown = null;
+    try {
+      dump = await readDump(capped.chunks(), { maxBytes: limits.maxBytes });
+    } catch (err) {
+      readError = err;
+    }
+    const kept = `kept the first ${formatBytes(capped.bytes)}`;
+    const cut = capped.capped
+      ? `body exceeded ${formatBytes(limits.maxBytes)}; read the first ${formatBytes(limits.maxBytes)}`
+      : capped.interrupted
+        ? `${interrupted('while reading the body')}; ${kept}`
+        : capped.error
+          ? `${describeError(capped.error)} while reading the body; ${kept}`
+          : null;
+
+    if (dump) {
+      const reasons = [cut, target.caveat].filter((r): r is string => !!r);
+      return result(dump, capped.bytes, reasons.length ? reasons.join('; ') : null);
+    }
+    if (cut) {
+      const why = readError instanceof DumpFormatError ? readError.message : describeError(readError);
+      return result(null, capped.bytes, `${cut}, which is not a readable dump (${why})`);
+    }
+    if (capped.bytes === 0) return result(null, 0, 'empty response: not a goroutine dump');
+    if (readError instanceof DumpFormatError) return result(null, capped.bytes, `not a goroutine dump: ${readError.message}`);
+    return result(null, capped.bytes, `could not read the dump: ${describeError(readError)}`);
+  } catch (err) {
+    // Nothing above should throw; if it does, it is still only this replica's gap.
+    return result(null, 0, `could not read the dump: ${describeError(err)}`);
+  } finally {
+    clearTimeout(timer);
+    limits.deadline.removeEventListener('abort', onDeadline);
+    body?.close();
+  }
+}
