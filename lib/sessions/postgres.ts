@@ -21,7 +21,9 @@ SELECT current_setting('server_version') AS version,
 
 // blocked_by only for sessions waiting on a lock: pg_blocking_pids takes the lock manager's
 // partition locks, so calling it for a thousand idle sessions would cost the server for nothing.
-// Ages are whole milliseconds as float8 so they arrive as JS numbers (bigint would be strings).
+// date_part (float8), not EXTRACT (numeric since PG 14) or to_char: on a thousand rows the
+// numeric arithmetic and formatting are most of the statement's cost. backend_start arrives as
+// epoch seconds, exact to the microsecond once rounded; ages as whole milliseconds.
 export const ACTIVITY_SQL = `
 SELECT a.pid,
        a.usename AS "user",
@@ -30,11 +32,11 @@ SELECT a.pid,
        CASE WHEN a.client_addr IS NULL AND a.client_port = -1 THEN 'local' ELSE host(a.client_addr) END AS addr,
        a.client_port AS port,
        a.state,
-       to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS backend_start,
-       floor(extract(epoch FROM now() - a.backend_start) * 1000)::float8 AS conn_ms,
-       floor(extract(epoch FROM now() - a.xact_start) * 1000)::float8 AS xact_ms,
-       floor(extract(epoch FROM now() - a.query_start) * 1000)::float8 AS query_ms,
-       floor(extract(epoch FROM now() - a.state_change) * 1000)::float8 AS state_ms,
+       date_part('epoch', a.backend_start) AS backend_start,
+       floor(date_part('epoch', now() - a.backend_start) * 1000) AS conn_ms,
+       floor(date_part('epoch', now() - a.xact_start) * 1000) AS xact_ms,
+       floor(date_part('epoch', now() - a.query_start) * 1000) AS query_ms,
+       floor(date_part('epoch', now() - a.state_change) * 1000) AS state_ms,
        a.wait_event_type AS wtype,
        a.wait_event AS wevent,
        CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END AS blocked_by,
@@ -64,7 +66,7 @@ interface ActivityRow {
   addr: string | null;
   port: number | null;
   state: string | null;
-  backend_start: string | null;
+  backend_start: number | null;
   conn_ms: number | null;
   xact_ms: number | null;
   query_ms: number | null;
@@ -83,6 +85,21 @@ const STATES: Record<string, SessionState> = {
   'fastpath function call': 'fastpath',
   disabled: 'disabled',
 };
+
+/** Epoch seconds (float8 from date_part) → ISO-8601 UTC with microseconds. */
+export function isoFromEpoch(seconds: number): string {
+  const us = Math.round(seconds * 1e6);
+  const ms = Math.floor(us / 1000);
+  return new Date(ms).toISOString().replace(/Z$/, `${String(us - ms * 1000).padStart(3, '0')}Z`);
+}
+
+/** ISO-8601 UTC with microseconds (as isoFromEpoch makes them) → integer microseconds. */
+export function microsFromIso(iso: string): number | null {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{6})Z$/.exec(iso);
+  if (!m) return null;
+  const seconds = Date.parse(`${m[1]}Z`);
+  return Number.isFinite(seconds) ? seconds * 1000 + Number(m[2]) : null;
+}
 
 /** pg client settings shared by snapshot and termination: short timeouts, named, quiet. */
 export function pgClientConfig(
@@ -206,7 +223,7 @@ function toSession(r: ActivityRow, fp: (sql: string | null) => string | null): S
   const state: SessionState = !visible ? 'hidden' : r.state === null ? 'other' : (STATES[r.state] ?? 'other');
   return {
     id: r.pid,
-    backendStart: r.backend_start,
+    backendStart: r.backend_start === null ? null : isoFromEpoch(r.backend_start),
     user: r.user,
     database: r.db,
     application: r.app || null,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { withDeadline } from './deadline.ts';
 import type { Session, SnapshotProblem } from './model.ts';
 import { mysqlConnect, mysqlConnectionOptions, mysqlQuery } from './mysql.ts';
-import { connectPg, destroyPgClient, problemContext } from './postgres.ts';
+import { connectPg, destroyPgClient, isoFromEpoch, microsFromIso, problemContext } from './postgres.ts';
 import { invalidTargetProblem, problemFromError } from './problems.ts';
 import { DatabaseUrlError, parseDatabaseUrl } from './target.ts';
 
@@ -79,12 +79,12 @@ export function terminationTargetFor(session: Session, minIdleMs: number): Termi
 const PG_TERMINATE_SQL = `
 SELECT a.pid, pg_terminate_backend(a.pid) AS terminated
 FROM pg_stat_activity a
-JOIN unnest($1::int[], $2::timestamptz[], $3::text[], $4::float8[]) AS t(pid, backend_start, expect, min_idle_ms)
+JOIN unnest($1::int[], $2::int8[], $3::text[], $4::float8[]) AS t(pid, backend_us, expect, min_idle_ms)
   ON a.pid = t.pid
 JOIN pg_roles r ON r.oid = a.usesysid
 WHERE a.backend_type = 'client backend'
   AND a.pid <> pg_backend_pid()
-  AND a.backend_start = t.backend_start
+  AND round(date_part('epoch', a.backend_start) * 1000000)::int8 = t.backend_us
   AND ((t.expect = 'idle_in_transaction' AND a.state IN ('idle in transaction', 'idle in transaction (aborted)'))
     OR (t.expect = 'idle' AND a.state = 'idle'))
   AND a.state_change <= now() - t.min_idle_ms * interval '1 millisecond'
@@ -93,8 +93,8 @@ WHERE a.backend_type = 'client backend'
 // Read after the fact, only to say why a target was left alone.
 const PG_EXPLAIN_SQL = `
 SELECT a.pid, a.state, r.rolsuper AS superuser,
-       to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS backend_start,
-       floor(extract(epoch FROM now() - a.state_change) * 1000)::float8 AS state_ms
+       date_part('epoch', a.backend_start) AS backend_start,
+       floor(date_part('epoch', now() - a.state_change) * 1000) AS state_ms
 FROM pg_stat_activity a LEFT JOIN pg_roles r ON r.oid = a.usesysid
 WHERE a.pid = ANY($1::int[]) AND a.backend_type = 'client backend'`;
 
@@ -120,8 +120,8 @@ async function terminatePostgres(url: string, targets: TerminationTarget[], opts
   const deadlineAt = Date.now() + opts.timeoutMs;
   const results: TerminationResult[] = [];
   const eligible = targets.filter((t) => {
-    if (t.backendStart !== null) return true;
-    results.push({ id: t.id, outcome: 'skipped', reason: 'no backend_start: cannot prove it is the same session' });
+    if (t.backendStart !== null && microsFromIso(t.backendStart) !== null) return true;
+    results.push({ id: t.id, outcome: 'skipped', reason: 'no usable backend_start: cannot prove it is the same session' });
     return false;
   });
   if (eligible.length === 0) return { results, problems: [] };
@@ -133,16 +133,19 @@ async function terminatePostgres(url: string, targets: TerminationTarget[], opts
     const work = (async () => {
       const killed = await c.query<{ pid: number; terminated: boolean }>(PG_TERMINATE_SQL, [
         eligible.map((t) => t.id),
-        eligible.map((t) => t.backendStart),
+        eligible.map((t) => String(microsFromIso(t.backendStart!))),
         eligible.map((t) => t.expect),
         eligible.map((t) => t.minIdleMs),
       ]);
       const done = new Map(killed.rows.map((r) => [r.pid, r.terminated]));
       const left = eligible.filter((t) => done.get(t.id) !== true).map((t) => t.id);
       const explain = left.length
-        ? (await c.query<{ pid: number; state: string | null; superuser: boolean | null; backend_start: string | null; state_ms: number | null }>(PG_EXPLAIN_SQL, [left])).rows
+        ? (await c.query<{ pid: number; state: string | null; superuser: boolean | null; backend_start: number | null; state_ms: number | null }>(PG_EXPLAIN_SQL, [left])).rows
         : [];
-      return { done, explain: new Map(explain.map((r) => [r.pid, r])) };
+      return {
+        done,
+        explain: new Map(explain.map((r) => [r.pid, { ...r, backend_start: r.backend_start === null ? null : isoFromEpoch(r.backend_start) }])),
+      };
     })();
     const { done, explain } = await withDeadline(work, deadlineAt, 'query', opts.timeoutMs, () => destroyPgClient(c));
     for (const t of eligible) {
