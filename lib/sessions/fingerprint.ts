@@ -89,16 +89,16 @@ function skipNumber(s: string, start: number): number {
   return i;
 }
 
+function add(tokens: Token[], text: string, kind: Kind, space: boolean): void {
+  tokens.push({ text, kind, space });
+}
+
 function tokenize(s: string, dialect: SqlDialect): Token[] {
   const tokens: Token[] = [];
   const n = s.length;
   const mysql = dialect === 'mysql';
   let space = false;
   let i = 0;
-  const push = (text: string, kind: Kind) => {
-    tokens.push({ text, kind, space });
-    space = false;
-  };
   while (i < n) {
     const c = s.charCodeAt(i);
     const next = i + 1 < n ? s.charCodeAt(i + 1) : -1;
@@ -127,20 +127,23 @@ function tokenize(s: string, dialect: SqlDialect): Token[] {
     }
     if (c === CH_SQUOTE) {
       i = skipQuoted(s, i, CH_SQUOTE, mysql);
-      push('?', 'lit');
+      add(tokens, '?', 'lit', space);
+      space = false;
       continue;
     }
     if (c === CH_DQUOTE) {
       const end = skipQuoted(s, i, CH_DQUOTE, mysql);
       // PostgreSQL: a quoted identifier (a name, kept). MySQL: a string literal.
-      if (mysql) push('?', 'lit');
-      else push(s.slice(i, end), 'ident');
+      if (mysql) add(tokens, '?', 'lit', space);
+      else add(tokens, s.slice(i, end), 'ident', space);
+      space = false;
       i = end;
       continue;
     }
     if (mysql && c === CH_BACKTICK) {
       const end = skipQuoted(s, i, CH_BACKTICK, false);
-      push(s.slice(i, end), 'ident');
+      add(tokens, s.slice(i, end), 'ident', space);
+      space = false;
       i = end;
       continue;
     }
@@ -149,7 +152,8 @@ function tokenize(s: string, dialect: SqlDialect): Token[] {
         // $1 bind parameter
         let j = i + 1;
         while (j < n && isDigit(s.charCodeAt(j))) j++;
-        push('?', 'lit');
+        add(tokens, '?', 'lit', space);
+        space = false;
         i = j;
         continue;
       }
@@ -162,16 +166,19 @@ function tokenize(s: string, dialect: SqlDialect): Token[] {
         const tag = s.slice(i, j + 1);
         const close = s.indexOf(tag, j + 1);
         i = close === -1 ? n : close + tag.length;
-        push('?', 'lit');
+        add(tokens, '?', 'lit', space);
+        space = false;
         continue;
       }
-      push('$', 'op');
+      add(tokens, '$', 'op', space);
+      space = false;
       i++;
       continue;
     }
     if (isDigit(c) || (c === CH_DOT && isDigit(next))) {
       i = skipNumber(s, i);
-      push('?', 'lit');
+      add(tokens, '?', 'lit', space);
+      space = false;
       continue;
     }
     if (isLetter(c)) {
@@ -182,19 +189,23 @@ function tokenize(s: string, dialect: SqlDialect): Token[] {
       if (j - i === 1 && after === CH_SQUOTE && 'eEbBxXnN'.includes(s[i]!)) {
         const backslash = mysql || (c | 32) === 101;
         i = skipQuoted(s, j, CH_SQUOTE, backslash);
-        push('?', 'lit');
+        add(tokens, '?', 'lit', space);
+        space = false;
         continue;
       }
       if (!mysql && j - i === 1 && (c | 32) === 117 && after === CH_AMP && s.charCodeAt(j + 1) === CH_SQUOTE) {
         i = skipQuoted(s, j + 1, CH_SQUOTE, false);
-        push('?', 'lit');
+        add(tokens, '?', 'lit', space);
+        space = false;
         continue;
       }
-      push(s.slice(i, j), 'word');
+      add(tokens, s.slice(i, j), 'word', space);
+      space = false;
       i = j;
       continue;
     }
-    push(s[i]!, 'op');
+    add(tokens, s[i]!, 'op', space);
+    space = false;
     i++;
   }
   return tokens;

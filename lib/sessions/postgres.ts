@@ -90,7 +90,7 @@ const STATES: Record<string, SessionState> = {
 export function isoFromEpoch(seconds: number): string {
   const us = Math.round(seconds * 1e6);
   const ms = Math.floor(us / 1000);
-  return new Date(ms).toISOString().replace(/Z$/, `${String(us - ms * 1000).padStart(3, '0')}Z`);
+  return `${new Date(ms).toISOString().slice(0, -1)}${String(us - ms * 1000).padStart(3, '0')}Z`;
 }
 
 /** ISO-8601 UTC with microseconds (as isoFromEpoch makes them) → integer microseconds. */
