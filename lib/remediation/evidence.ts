@@ -1,0 +1,127 @@
+// Evidence kept before a remedy destroys it: a restart takes the leaked goroutines and the held
+// sessions with it. Dumps, the session snapshot and the Report are stored under the incident
+// id and linked in the thread. S3 in production, a directory locally.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+
+export interface EvidenceLink {
+  name: string;
+  /** Where a person opens it: the S3 console, or a file:// URL. */
+  url: string;
+  /** Where it is: `s3://bucket/key` or a file path. */
+  location: string;
+  bytes: number;
+  contentType: string;
+}
+
+export interface PutEvidenceOptions {
+  contentType?: string;
+}
+
+export interface EvidenceStore {
+  put(incidentId: string, name: string, body: string | Uint8Array, options?: PutEvidenceOptions): Promise<EvidenceLink>;
+}
+
+export interface EvidenceItem {
+  name: string;
+  body: string | Uint8Array;
+  contentType?: string;
+}
+
+// Both become path segments: no separators, no `..`, nothing a shell or a URL would mangle.
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const INCIDENT = /^[A-Za-z0-9][A-Za-z0-9._:%-]{0,299}$/;
+
+function check(incidentId: string, name: string): void {
+  if (!INCIDENT.test(incidentId) || incidentId.includes('..')) throw new TypeError(`not a usable incident id for evidence: ${JSON.stringify(incidentId)}`);
+  if (!NAME.test(name) || name.includes('..')) throw new TypeError(`not a usable evidence name: ${JSON.stringify(name)} (letters, digits, . _ -)`);
+}
+
+function guessType(name: string): string {
+  if (name.endsWith('.json')) return 'application/json';
+  if (name.endsWith('.txt') || name.endsWith('.log')) return 'text/plain; charset=utf-8';
+  if (name.endsWith('.png')) return 'image/png';
+  if (name.endsWith('.gz') || name.endsWith('.pb.gz')) return 'application/gzip';
+  return 'application/octet-stream';
+}
+
+const bytesOf = (body: string | Uint8Array): number => (typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+
+export interface S3EvidenceStoreOptions {
+  client: S3Client;
+  bucket: string;
+  /** Key prefix; default `incidents/`. */
+  prefix?: string;
+  /** For console links. */
+  region?: string;
+  /** SSE-KMS key; default SSE-S3 (AES256). Evidence can hold personal data: it is always encrypted. */
+  kmsKeyId?: string;
+  /** Per PutObject, retries included. Default 20 s. */
+  requestTimeoutMs?: number;
+}
+
+export class S3EvidenceStore implements EvidenceStore {
+  constructor(private readonly opts: S3EvidenceStoreOptions) {}
+
+  async put(incidentId: string, name: string, body: string | Uint8Array, options: PutEvidenceOptions = {}): Promise<EvidenceLink> {
+    check(incidentId, name);
+    const key = `${this.opts.prefix ?? 'incidents/'}${incidentId}/${name}`;
+    const contentType = options.contentType ?? guessType(name);
+    await this.opts.client.send(
+      new PutObjectCommand({
+        Bucket: this.opts.bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentType,
+        ...(this.opts.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.opts.kmsKeyId } : { ServerSideEncryption: 'AES256' }),
+      }),
+      { abortSignal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 20_000) },
+    );
+    const region = this.opts.region ? `&region=${encodeURIComponent(this.opts.region)}` : '';
+    return {
+      name,
+      url: `https://console.aws.amazon.com/s3/object/${encodeURIComponent(this.opts.bucket)}?prefix=${encodeURIComponent(key)}${region}`,
+      location: `s3://${this.opts.bucket}/${key}`,
+      bytes: bytesOf(body),
+      contentType,
+    };
+  }
+}
+
+export class DirectoryEvidenceStore implements EvidenceStore {
+  private readonly root: string;
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  async put(incidentId: string, name: string, body: string | Uint8Array, options: PutEvidenceOptions = {}): Promise<EvidenceLink> {
+    check(incidentId, name);
+    const dir = join(this.root, incidentId);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, name);
+    const tmp = `${path}.${process.pid}.tmp`;
+    await writeFile(tmp, body, { mode: 0o600 });
+    await rename(tmp, path);
+    return { name, url: pathToFileURL(path).href, location: path, bytes: bytesOf(body), contentType: options.contentType ?? guessType(name) };
+  }
+}
+
+export interface SavedEvidence {
+  links: EvidenceLink[];
+  /** `name: why` for each item that could not be stored. */
+  problems: string[];
+}
+
+/** Stores every item (in parallel); one failure does not lose the others. */
+export async function saveEvidence(store: EvidenceStore, incidentId: string, items: EvidenceItem[]): Promise<SavedEvidence> {
+  const results = await Promise.allSettled(items.map((i) => store.put(incidentId, i.name, i.body, { contentType: i.contentType })));
+  const links: EvidenceLink[] = [];
+  const problems: string[] = [];
+  results.forEach((r, i) => {
+    if (r.status === 'fulfilled') links.push(r.value);
+    else problems.push(`${items[i]!.name}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
+  });
+  return { links, problems };
+}
