@@ -96,13 +96,14 @@ SELECT a.pid, a.state, r.rolsuper AS superuser,
        date_part('epoch', a.backend_start) AS backend_start,
        floor(date_part('epoch', now() - a.state_change) * 1000) AS state_ms
 FROM pg_stat_activity a LEFT JOIN pg_roles r ON r.oid = a.usesysid
-WHERE a.pid = ANY($1::int[]) AND a.backend_type = 'client backend'`;
+WHERE a.pid = ANY($1::int[])`;
 
 function whySkipped(
   t: TerminationTarget,
   row: { state: string | null; superuser: boolean | null; backend_start: string | null; state_ms: number | null } | undefined,
 ): string {
   if (!row) return 'gone: no session with this pid any more';
+  if (row.backend_start === null) return 'hidden: this role cannot see the session (GRANT pg_monitor), so cannot prove it matches';
   if (row.backend_start !== null && row.backend_start !== t.backendStart) {
     return `pid reused: this pid now belongs to a session started at ${row.backend_start}, not ${t.backendStart}`;
   }

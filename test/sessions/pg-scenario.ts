@@ -20,6 +20,7 @@ export function postgresScenario(getServer: () => Promise<PgServer>): void {
   const db = `lh_sess_${sfx}`;
   const appRole = `lh_app_${sfx}`;
   const noMonitorRole = `lh_nomon_${sfx}`;
+  const monitorOnlyRole = `lh_monly_${sfx}`;
   const appPassword = `app-pw-${sfx}`;
   const app = {
     billing: `billing-api-${sfx}`,
@@ -52,6 +53,7 @@ export function postgresScenario(getServer: () => Promise<PgServer>): void {
     admin = await pgClient(server.adminUrl, 'lh-test-admin');
     await admin.query(`CREATE ROLE ${appRole} LOGIN PASSWORD '${appPassword}'`);
     await admin.query(`CREATE ROLE ${noMonitorRole} LOGIN PASSWORD '${appPassword}'`);
+    await admin.query(`CREATE ROLE ${monitorOnlyRole} LOGIN PASSWORD '${appPassword}' IN ROLE pg_monitor`);
     await admin.query(`CREATE DATABASE ${db} OWNER ${appRole}`);
     appUrl = withCredentials(server.adminUrl, appRole, appPassword, db);
     const setup = await pgClient(appUrl, 'lh-test-setup');
@@ -99,6 +101,7 @@ export function postgresScenario(getServer: () => Promise<PgServer>): void {
       await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
       await admin.query(`DROP ROLE IF EXISTS ${appRole}`).catch(() => undefined);
       await admin.query(`DROP ROLE IF EXISTS ${noMonitorRole}`).catch(() => undefined);
+      await admin.query(`DROP ROLE IF EXISTS ${monitorOnlyRole}`).catch(() => undefined);
       await admin.end().catch(() => undefined);
     }
   });
@@ -186,6 +189,18 @@ export function postgresScenario(getServer: () => Promise<PgServer>): void {
     expect(snap.capacity!.inUse).toBeGreaterThanOrEqual(9);
     expect(snap.suspects.filter((s) => Object.values(pids).includes(s.sessionId))).toEqual([]);
     expect(leaked(JSON.stringify(snap), [...SECRETS, appPassword])).toEqual([]);
+  });
+
+  it('refuses to terminate what it cannot see, and names pg_signal_backend when it may not signal', async () => {
+    const target = terminationTargetFor(session('aborted'), 1_000)!;
+    const blind = await terminateSessions(withCredentials(server.adminUrl, noMonitorRole, appPassword, db), [target]);
+    expect(blind.results).toEqual([expect.objectContaining({ outcome: 'skipped', reason: expect.stringMatching(/^hidden: .*pg_monitor/) })]);
+    const unarmed = await terminateSessions(withCredentials(server.adminUrl, monitorOnlyRole, appPassword, db), [target]);
+    expect(unarmed.results).toEqual([expect.objectContaining({ outcome: 'failed' })]);
+    expect(unarmed.problems).toEqual([expect.objectContaining({ kind: 'insufficient_privilege', code: '42501' })]);
+    expect(unarmed.problems[0]!.remedy).toContain(`GRANT pg_signal_backend TO ${monitorOnlyRole}`);
+    const still = await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pids.aborted]);
+    expect(still.rowCount).toBe(1);
   });
 
   it('terminates only sessions that still match: not a reused pid, a changed state or a too-young idle', async () => {
