@@ -89,10 +89,6 @@ function skipNumber(s: string, start: number): number {
   return i;
 }
 
-function add(tokens: Token[], text: string, kind: Kind, space: boolean): void {
-  tokens.push({ text, kind, space });
-}
-
 function tokenize(s: string, dialect: SqlDialect): Token[] {
   const tokens: Token[] = [];
   const n = s.length;
@@ -102,62 +98,40 @@ function tokenize(s: string, dialect: SqlDialect): Token[] {
   while (i < n) {
     const c = s.charCodeAt(i);
     const next = i + 1 < n ? s.charCodeAt(i + 1) : -1;
+    // Each branch either skips (whitespace, comments) or sets the token and moves i past it.
+    let text: string | null = null;
+    let kind: Kind = 'lit';
     if (isSpace(c)) {
-      space = true;
       i++;
-      continue;
-    }
-    // Comments vanish: they often carry ids (sqlcommenter, trace ids) and never the statement's shape.
-    if (c === CH_DASH && next === CH_DASH && (!mysql || i + 2 >= n || isSpace(s.charCodeAt(i + 2)))) {
+    } else if (c === CH_DASH && next === CH_DASH && (!mysql || i + 2 >= n || isSpace(s.charCodeAt(i + 2)))) {
+      // Comments vanish: they often carry ids (sqlcommenter, trace ids), never the statement's shape.
       const eol = s.indexOf('\n', i + 2);
       i = eol === -1 ? n : eol + 1;
-      space = true;
-      continue;
-    }
-    if (mysql && c === CH_HASH) {
+    } else if (mysql && c === CH_HASH) {
       const eol = s.indexOf('\n', i + 1);
       i = eol === -1 ? n : eol + 1;
-      space = true;
-      continue;
-    }
-    if (c === CH_SLASH && next === CH_STAR) {
+    } else if (c === CH_SLASH && next === CH_STAR) {
       i = skipBlockComment(s, i, !mysql);
-      space = true;
-      continue;
-    }
-    if (c === CH_SQUOTE) {
+    } else if (c === CH_SQUOTE) {
       i = skipQuoted(s, i, CH_SQUOTE, mysql);
-      add(tokens, '?', 'lit', space);
-      space = false;
-      continue;
-    }
-    if (c === CH_DQUOTE) {
+      text = '?';
+    } else if (c === CH_DQUOTE) {
       const end = skipQuoted(s, i, CH_DQUOTE, mysql);
       // PostgreSQL: a quoted identifier (a name, kept). MySQL: a string literal.
-      if (mysql) add(tokens, '?', 'lit', space);
-      else add(tokens, s.slice(i, end), 'ident', space);
-      space = false;
+      if (mysql) text = '?';
+      else [text, kind] = [s.slice(i, end), 'ident'];
       i = end;
-      continue;
-    }
-    if (mysql && c === CH_BACKTICK) {
+    } else if (mysql && c === CH_BACKTICK) {
       const end = skipQuoted(s, i, CH_BACKTICK, false);
-      add(tokens, s.slice(i, end), 'ident', space);
-      space = false;
+      [text, kind] = [s.slice(i, end), 'ident'];
       i = end;
-      continue;
-    }
-    if (!mysql && c === CH_DOLLAR) {
-      if (isDigit(next)) {
-        // $1 bind parameter
-        let j = i + 1;
-        while (j < n && isDigit(s.charCodeAt(j))) j++;
-        add(tokens, '?', 'lit', space);
-        space = false;
-        i = j;
-        continue;
-      }
-      // $tag$ … $tag$ dollar quoting (the tag may be empty).
+    } else if (!mysql && c === CH_DOLLAR && isDigit(next)) {
+      // $1 bind parameter
+      i++;
+      while (i < n && isDigit(s.charCodeAt(i))) i++;
+      text = '?';
+    } else if (!mysql && c === CH_DOLLAR) {
+      // $tag$ … $tag$ dollar quoting (the tag may be empty); a lone $ is an operator character.
       let j = i + 1;
       if (j < n && isLetter(s.charCodeAt(j))) {
         while (j < n && (isLetter(s.charCodeAt(j)) || isDigit(s.charCodeAt(j)))) j++;
@@ -166,47 +140,40 @@ function tokenize(s: string, dialect: SqlDialect): Token[] {
         const tag = s.slice(i, j + 1);
         const close = s.indexOf(tag, j + 1);
         i = close === -1 ? n : close + tag.length;
-        add(tokens, '?', 'lit', space);
-        space = false;
-        continue;
+        text = '?';
+      } else {
+        [text, kind] = ['$', 'op'];
+        i++;
       }
-      add(tokens, '$', 'op', space);
-      space = false;
-      i++;
-      continue;
-    }
-    if (isDigit(c) || (c === CH_DOT && isDigit(next))) {
+    } else if (isDigit(c) || (c === CH_DOT && isDigit(next))) {
       i = skipNumber(s, i);
-      add(tokens, '?', 'lit', space);
-      space = false;
-      continue;
-    }
-    if (isLetter(c)) {
+      text = '?';
+    } else if (isLetter(c)) {
       let j = i + 1;
       while (j < n && isIdentChar(s.charCodeAt(j))) j++;
       const after = j < n ? s.charCodeAt(j) : -1;
-      // Prefixed strings: E'…' (backslash escapes), B'…', X'…', N'…', and U&'…'.
       if (j - i === 1 && after === CH_SQUOTE && 'eEbBxXnN'.includes(s[i]!)) {
-        const backslash = mysql || (c | 32) === 101;
-        i = skipQuoted(s, j, CH_SQUOTE, backslash);
-        add(tokens, '?', 'lit', space);
-        space = false;
-        continue;
-      }
-      if (!mysql && j - i === 1 && (c | 32) === 117 && after === CH_AMP && s.charCodeAt(j + 1) === CH_SQUOTE) {
+        // Prefixed strings: E'…' (backslash escapes), B'…', X'…', N'…'.
+        i = skipQuoted(s, j, CH_SQUOTE, mysql || (c | 32) === 101);
+        text = '?';
+      } else if (!mysql && j - i === 1 && (c | 32) === 117 && after === CH_AMP && s.charCodeAt(j + 1) === CH_SQUOTE) {
+        // U&'…' Unicode-escaped string.
         i = skipQuoted(s, j + 1, CH_SQUOTE, false);
-        add(tokens, '?', 'lit', space);
-        space = false;
-        continue;
+        text = '?';
+      } else {
+        [text, kind] = [s.slice(i, j), 'word'];
+        i = j;
       }
-      add(tokens, s.slice(i, j), 'word', space);
-      space = false;
-      i = j;
-      continue;
+    } else {
+      [text, kind] = [s[i]!, 'op'];
+      i++;
     }
-    add(tokens, s[i]!, 'op', space);
-    space = false;
-    i++;
+    if (text === null) {
+      space = true;
+    } else {
+      tokens.push({ text, kind, space });
+      space = false;
+    }
   }
   return tokens;
 }
