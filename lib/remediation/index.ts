@@ -1,6 +1,6 @@
 // Public surface of remediation: executors, evidence, restart/terminate orchestration, verification.
 export * from './executor.ts';
-export { KubernetesExecutor, rolloutState, RESTARTED_AT_ANNOTATION, STRATEGIC_MERGE_PATCH, type KubernetesExecutorOptions, type KubeCredentials } from './kubernetes.ts';
+export { KubernetesExecutor, rolloutState, RESTARTED_AT_ANNOTATION, STRATEGIC_MERGE_PATCH, type KubernetesExecutorOptions } from './kubernetes.ts';
 export { EcsExecutor, type EcsExecutorOptions } from './ecs.ts';
 export { CommandExecutor, type CommandExecutorOptions } from './command.ts';
 export {

@@ -1,10 +1,9 @@
 // A local HTTP server standing in for the Kubernetes API server at the wire level: the real
-// @kubernetes/client-node talks to it over HTTP with a bearer token, and every request is kept
-// so tests can assert exactly what went over the wire.
+// @kubernetes/client-node (KubeConfig.loadFromOptions, token user) talks to it over HTTP, and
+// every request is kept so tests can assert exactly what went over the wire.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { kubernetesClientProblem } from '../../lib/dumps/index.ts';
-import type { KubeCredentials } from '../../lib/remediation/index.ts';
+import { KubeConfig } from '@kubernetes/client-node';
 
 export interface RecordedRequest {
   method: string;
@@ -18,21 +17,13 @@ export type Route = (req: RecordedRequest) => { status: number; body: unknown } 
 export interface FakeKube {
   url: string;
   requests: RecordedRequest[];
-  /** Credentials as a minimal stand-in (token user), usable on any Node. */
-  credentials: KubeCredentials;
-  /** The real @kubernetes/client-node KubeConfig (loadFromOptions), where the client loads. */
-  realKubeConfig: KubeCredentials | null;
+  /** A real @kubernetes/client-node KubeConfig pointing at this server, with a token user. */
+  kubeConfig: KubeConfig;
   setRoute(route: Route): void;
   close(): Promise<void>;
 }
 
 export const TOKEN = 'test-token-123';
-
-/**
- * Why the real client cannot load here (2.x needs Node 22.19+ for undici 8), or null. Where it
- * can, the suite runs a second time with a KubeConfig built by the real client.
- */
-export const CLIENT_PROBLEM = kubernetesClientProblem();
 
 export async function startFakeKube(route: Route): Promise<FakeKube> {
   const requests: RecordedRequest[] = [];
@@ -55,29 +46,17 @@ export async function startFakeKube(route: Route): Promise<FakeKube> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const credentials: KubeCredentials = {
-    getCurrentCluster: () => ({ name: 'fake', server: url, skipTLSVerify: true }),
-    applyToHTTPSOptions: async (opts) => {
-      opts.headers = { ...opts.headers, Authorization: `Bearer ${TOKEN}` };
-    },
-  };
-  let realKubeConfig: KubeCredentials | null = null;
-  if (CLIENT_PROBLEM === null) {
-    const { KubeConfig } = await import('@kubernetes/client-node');
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'fake', server: url, skipTLSVerify: true }],
-      users: [{ name: 'bot', token: TOKEN }],
-      contexts: [{ name: 'fake', cluster: 'fake', user: 'bot' }],
-      currentContext: 'fake',
-    });
-    realKubeConfig = kc;
-  }
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'fake', server: url, skipTLSVerify: true }],
+    users: [{ name: 'bot', token: TOKEN }],
+    contexts: [{ name: 'fake', cluster: 'fake', user: 'bot' }],
+    currentContext: 'fake',
+  });
   return {
     url,
     requests,
-    credentials,
-    realKubeConfig,
+    kubeConfig,
     setRoute: (r) => (current = r),
     close: () =>
       new Promise<void>((r) => {
