@@ -1,0 +1,52 @@
+// Lambda entry for Slack: `/leak` and button clicks (API Gateway → here). The app is built once
+// per container on the first request; each request goes to Bolt's AwsLambdaReceiver, which
+// verifies the signature, runs the listener (validate, ack, enqueue) and returns its answer.
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import { loadCatalog } from '../lib/catalog/parse.ts';
+import { SqsJobQueue } from '../lib/jobs/sqs.ts';
+import { createSlackLambdaHandler, type AwsEvent, type AwsResponse, type SlackLambdaHandler } from '../lib/slack/lambda.ts';
+import { createDynamoStore } from '../lib/store/dynamo.ts';
+
+const envSchema = z.object({
+  SLACK_SIGNING_SECRET: z.string().min(1, 'SLACK_SIGNING_SECRET is not set'),
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'SLACK_BOT_TOKEN must be a bot token (xoxb-…)'),
+  SLACK_BOT_ID: z.string().optional(),
+  SLACK_BOT_USER_ID: z.string().optional(),
+  LEAKHOUND_CONFIG: z.string().min(1, 'LEAKHOUND_CONFIG (the catalog file) is not set'),
+  LEAKHOUND_TABLE: z.string().min(1, 'LEAKHOUND_TABLE is not set'),
+  LEAKHOUND_QUEUE_URL: z.string().url('LEAKHOUND_QUEUE_URL must be the SQS queue URL'),
+});
+
+async function init(): Promise<SlackLambdaHandler> {
+  const env = envSchema.parse(process.env);
+  const loaded = await loadCatalog(env.LEAKHOUND_CONFIG, process.env);
+  if (!loaded.ok) throw loaded.error;
+  return createSlackLambdaHandler({
+    signingSecret: env.SLACK_SIGNING_SECRET,
+    token: env.SLACK_BOT_TOKEN,
+    botId: env.SLACK_BOT_ID,
+    botUserId: env.SLACK_BOT_USER_ID,
+    catalog: loaded.catalog,
+    // Short timeouts: the whole answer to Slack must be back within 3 seconds.
+    store: createDynamoStore({ tableName: env.LEAKHOUND_TABLE, requestTimeoutMs: 800 }),
+    queue: new SqsJobQueue({ client: new SQSClient({}), queueUrl: env.LEAKHOUND_QUEUE_URL, requestTimeoutMs: 1_000 }),
+  });
+}
+
+let ready: Promise<SlackLambdaHandler> | null = null;
+
+export async function handler(event: AwsEvent, context: unknown): Promise<AwsResponse> {
+  ready ??= init().catch((err: unknown) => {
+    ready = null; // try again on the next request (a fixed config, a transient read error)
+    throw err;
+  });
+  let handle: SlackLambdaHandler;
+  try {
+    handle = await ready;
+  } catch (err) {
+    console.error(`leakhound slack: not configured: ${err instanceof Error ? err.message : String(err)}`);
+    return { statusCode: 500, body: '' };
+  }
+  return handle(event, context);
+}

@@ -1,0 +1,149 @@
+// Where Slack messages go: the Web API (WebApiSink) or the terminal (ConsoleSink, for npm run dev,
+// the demo and the CLI: it prints exactly what Slack would get, as readable text).
+import type { WebClient } from '@slack/web-api';
+import { messageToText } from './console-text.ts';
+import type { SlackMessage } from './message.ts';
+
+export interface PostTarget {
+  channel: string;
+  /** Reply in this thread. */
+  threadTs?: string;
+}
+
+export interface FileUpload {
+  channel: string;
+  threadTs: string;
+  filename: string;
+  title: string;
+  altText: string;
+  data: Uint8Array;
+}
+
+export interface SlackSink {
+  post(target: PostTarget, message: SlackMessage): Promise<{ channel: string; ts: string }>;
+  update(channel: string, ts: string, message: SlackMessage): Promise<void>;
+  ephemeral(channel: string, user: string, message: SlackMessage, threadTs?: string): Promise<void>;
+  delete(channel: string, ts: string): Promise<void>;
+  upload(file: FileUpload): Promise<void>;
+}
+
+/**
+ * Replaces every listed secret (bot token, signing secret, database passwords) wherever it
+ * appears in an outgoing message. The renderers never put one there; this is the last fence.
+ */
+export function withoutSecrets(message: SlackMessage, secrets: readonly string[]): SlackMessage {
+  const present = secrets.filter((s) => s.length >= 6);
+  if (!present.length) return message;
+  let json = JSON.stringify(message);
+  let changed = false;
+  for (const s of present) {
+    const inJson = JSON.stringify(s).slice(1, -1);
+    if (json.includes(inJson)) {
+      json = json.split(inJson).join('[redacted]');
+      changed = true;
+    }
+  }
+  return changed ? (JSON.parse(json) as SlackMessage) : message;
+}
+
+export interface WebApiSinkOptions {
+  /** Values that must never leave in a message. */
+  secrets?: readonly string[];
+}
+
+export class WebApiSink implements SlackSink {
+  constructor(
+    private readonly client: WebClient,
+    private readonly options: WebApiSinkOptions = {},
+  ) {}
+
+  private clean(m: SlackMessage): SlackMessage {
+    return withoutSecrets(m, this.options.secrets ?? []);
+  }
+
+  async post(target: PostTarget, message: SlackMessage): Promise<{ channel: string; ts: string }> {
+    const m = this.clean(message);
+    const res = await this.client.chat.postMessage({
+      channel: target.channel,
+      text: m.text,
+      blocks: m.blocks,
+      ...(m.metadata ? { metadata: m.metadata } : {}),
+      ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    if (!res.ts || !res.channel) throw new Error('chat.postMessage answered without ts/channel');
+    return { channel: res.channel, ts: res.ts };
+  }
+
+  async update(channel: string, ts: string, message: SlackMessage): Promise<void> {
+    const m = this.clean(message);
+    await this.client.chat.update({ channel, ts, text: m.text, blocks: m.blocks, ...(m.metadata ? { metadata: m.metadata } : {}) });
+  }
+
+  async ephemeral(channel: string, user: string, message: SlackMessage, threadTs?: string): Promise<void> {
+    const m = this.clean(message);
+    await this.client.chat.postEphemeral({ channel, user, text: m.text, blocks: m.blocks, ...(threadTs ? { thread_ts: threadTs } : {}) });
+  }
+
+  async delete(channel: string, ts: string): Promise<void> {
+    await this.client.chat.delete({ channel, ts });
+  }
+
+  async upload(file: FileUpload): Promise<void> {
+    await this.client.filesUploadV2({
+      channel_id: file.channel,
+      thread_ts: file.threadTs,
+      file: Buffer.from(file.data),
+      filename: file.filename,
+      title: file.title,
+      alt_text: file.altText,
+    });
+  }
+}
+
+export interface ConsoleSinkOptions {
+  write?: (text: string) => void;
+}
+
+/** Prints each message as Slack would show it, with a line saying where it went. */
+export class ConsoleSink implements SlackSink {
+  private seq = 0;
+  private readonly write: (text: string) => void;
+
+  constructor(options: ConsoleSinkOptions = {}) {
+    this.write = options.write ?? ((t) => process.stdout.write(t));
+  }
+
+  private nextTs(): string {
+    this.seq += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
+  }
+
+  private print(where: string, message: SlackMessage | null): void {
+    const rule = `── ${where} `.padEnd(72, '─');
+    this.write(`${rule}\n${message ? messageToText(message) : ''}${message ? '\n' : ''}\n`);
+  }
+
+  async post(target: PostTarget, message: SlackMessage): Promise<{ channel: string; ts: string }> {
+    const ts = this.nextTs();
+    this.print(`${target.channel} · ${target.threadTs ? `reply in thread ${target.threadTs}` : 'new message'} · ts ${ts}`, message);
+    return { channel: target.channel, ts };
+  }
+
+  async update(channel: string, ts: string, message: SlackMessage): Promise<void> {
+    this.print(`${channel} · message ${ts} updated`, message);
+  }
+
+  async ephemeral(channel: string, user: string, message: SlackMessage): Promise<void> {
+    this.print(`${channel} · only visible to ${user}`, message);
+  }
+
+  async delete(channel: string, ts: string): Promise<void> {
+    this.print(`${channel} · message ${ts} deleted`, null);
+  }
+
+  async upload(file: FileUpload): Promise<void> {
+    this.print(`${file.channel} · thread ${file.threadTs} · file ${file.filename} (${Math.ceil(file.data.byteLength / 1024)} kB): ${file.title}`, null);
+  }
+}
