@@ -137,12 +137,6 @@ function realKubeConfig(server: string): KubeAccess {
 const variants: Array<[string, (server: string) => KubeAccess]> = [['a token KubeConfig stand-in', tokenAccess]];
 if (realClient) variants.push(['the real @kubernetes/client-node KubeConfig', realKubeConfig]);
 
-if (!realClient) {
-  describe.skip(`Kubernetes pod proxy with the real @kubernetes/client-node KubeConfig (${clientProblem})`, () => {
-    it('lists pods and reads them through the pod proxy', () => undefined);
-  });
-}
-
 describe.each(variants)('Kubernetes pod proxy with %s', (_name, access) => {
   const server = (): string => api.url;
 
@@ -256,10 +250,9 @@ describe('Kubernetes failures before any pod is read', () => {
     expect(result.gaps[0]?.reason).toBe('Kubernetes credentials could not be prepared: exec plugin aws-iam-authenticator not found');
   });
 
-  it.runIf(clientProblem !== null)('reports that the Kubernetes client cannot load on this Node, instead of crashing', async () => {
-    const result = await collectDumps(serviceWith([source()]), limits, { deadline: soon() });
-    expect(result.replicas).toEqual([]);
-    expect(result.gaps).toEqual([{ source: 'kubernetes', target: 'pods shop/app=billing', reason: clientProblem }]);
-    expect(clientProblem).toMatch(/^@kubernetes\/client-node 2\.\d+\.\d+ needs Node 22\.19 or later and this is Node \d+\./);
+  it('the pinned Kubernetes client (1.x) loads on this Node, so the real-client variant runs', () => {
+    // 2.x needs Node 22.19 (undici 8); on older Node the collector reports a gap instead of crashing.
+    expect(clientProblem).toBeNull();
+    expect(variants).toHaveLength(2);
   });
 });
