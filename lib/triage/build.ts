@@ -17,6 +17,7 @@ import {
 import type { ServiceMetrics } from '../metrics/index.ts';
 import { appOf, formatAge, type Session, type Snapshot, type Suspect, type SuspectKind } from '../sessions/index.ts';
 import { actionsFor } from './actions.ts';
+import { readingOf } from './reading.ts';
 import type { CapacityView, Evidence, Gap, ReplicaRow, Report, ReportFinding, SessionSummary, Verdict, VerdictKind } from './report.ts';
 
 export interface BuildInput {
@@ -98,6 +99,7 @@ export function buildReport(input: BuildInput): Report {
     gaps,
     actions: [],
     channel: service.slackChannel,
+    reading: readingOf(snapshot, input.metrics),
   };
   report.actions = actionsFor(report, service, snapshot?.engine ?? null);
   return report;

@@ -110,6 +110,16 @@ export interface Growth {
   grew: Array<{ kind: FindingKind | null; delta: number; top: string }>;
 }
 
+/** The numbers a verification compares before and after a remedy (null: could not be read). */
+export interface Reading {
+  /** Client sessions on the database. */
+  connections: number | null;
+  /** Sessions idle in a transaction (aborted ones included). */
+  idleInTransaction: number | null;
+  /** Load-balancer 504s over the metrics window. */
+  elb504: number | null;
+}
+
 export interface Report {
   id: string;
   service: string | null;
@@ -128,4 +138,6 @@ export interface Report {
   actions: Action[];
   /** Where it was sent when no service matched. */
   channel: string | null;
+  /** The "before" of a later verification. */
+  reading: Reading;
 }

@@ -93,6 +93,7 @@ function emptyReport(alert: Alert, service: string | null, channel: string): Rep
     gaps: [],
     actions: [],
     channel,
+    reading: { connections: null, idleInTransaction: null, elb504: null },
   };
 }
 

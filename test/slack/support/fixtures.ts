@@ -1,10 +1,12 @@
 // A catalog, Reports (typical and oversized) and a harness wiring the real Lambda handler to the
 // fake Slack API, the in-memory store and the in-process job queue.
-import { parseCatalog, type Catalog } from '../../../lib/catalog/index.ts';
-import { InProcessJobQueue, type Job, type JobInput, type JobQueue } from '../../../lib/jobs/index.ts';
+import { parseCatalog } from '../../../lib/catalog/parse.ts';
+import type { Catalog } from '../../../lib/catalog/model.ts';
+import { InProcessJobQueue } from '../../../lib/jobs/in-process.ts';
+import type { Job, JobInput, JobQueue } from '../../../lib/jobs/model.ts';
 import { fingerprint } from '../../../lib/sessions/fingerprint.ts';
 import { createSlackLambdaHandler, type AwsEvent, type AwsResponse } from '../../../lib/slack/lambda.ts';
-import { MemoryStore } from '../../../lib/store/index.ts';
+import { MemoryStore } from '../../../lib/store/memory.ts';
 import type { Report } from '../../../lib/triage/report.ts';
 import { BOT_TOKEN, SIGNING_SECRET, apiGatewayEvent } from './events.ts';
 import { FakeSlack } from './fake-slack.ts';
@@ -61,6 +63,7 @@ export function sampleReport(overrides: Partial<Report> = {}): Report {
   const fps = RAW_QUERIES.map((q) => fingerprint(q)!);
   return {
     id: 'rep-1',
+    reading: { connections: 97, idleInTransaction: 40, elb504: 12 },
     service: 'billing-api',
     createdAt: '2026-11-23T05:00:00.000Z',
     elapsedMs: 2300,
