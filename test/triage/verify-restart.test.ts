@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCatalog, type Service } from '../../lib/catalog/index.ts';
-import { InProcessJobQueue, type Job } from '../../lib/jobs/index.ts';
+import { InProcessJobQueue, jobSchema, type Job } from '../../lib/jobs/index.ts';
 import { CommandExecutor, DirectoryEvidenceStore, runRestart, runVerificationCheck } from '../../lib/remediation/index.ts';
 import { MemoryStore } from '../../lib/store/index.ts';
 import { collectEvidence, readVerification } from '../../lib/triage/remedy.ts';
@@ -62,7 +62,7 @@ services:
     const jobs: Job[] = [];
     const queue = new InProcessJobQueue(null, {});
     queue.enqueue = async (job) => {
-      jobs.push(job);
+      jobs.push(jobSchema.parse(job)); // record instead of running: the test runs the check itself
       return { id: `job-${jobs.length}` };
     };
     const approval = await store.createApproval({
