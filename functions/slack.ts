@@ -9,17 +9,20 @@ import { createSlackLambdaHandler, type AwsEvent, type AwsResponse, type SlackLa
 import { createDynamoStore } from '../lib/store/dynamo.ts';
 
 const envSchema = z.object({
-  SLACK_SIGNING_SECRET: z.string().min(1, 'SLACK_SIGNING_SECRET is not set'),
-  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'SLACK_BOT_TOKEN must be a bot token (xoxb-…)'),
+  SLACK_SIGNING_SECRET: z.string().min(1),
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/),
   SLACK_BOT_ID: z.string().optional(),
   SLACK_BOT_USER_ID: z.string().optional(),
-  LEAKHOUND_CONFIG: z.string().min(1, 'LEAKHOUND_CONFIG (the catalog file) is not set'),
-  LEAKHOUND_TABLE: z.string().min(1, 'LEAKHOUND_TABLE is not set'),
-  LEAKHOUND_QUEUE_URL: z.string().url('LEAKHOUND_QUEUE_URL must be the SQS queue URL'),
+  /** The catalog file. */
+  LEAKHOUND_CONFIG: z.string().min(1),
+  LEAKHOUND_TABLE: z.string().min(1),
+  LEAKHOUND_QUEUE_URL: z.string().url(),
 });
 
 async function init(): Promise<SlackLambdaHandler> {
-  const env = envSchema.parse(process.env);
+  const parsed = envSchema.safeParse(process.env);
+  if (!parsed.success) throw new Error(`missing or invalid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  const env = parsed.data;
   const loaded = await loadCatalog(env.LEAKHOUND_CONFIG, process.env);
   if (!loaded.ok) throw loaded.error;
   return createSlackLambdaHandler({

@@ -9,6 +9,7 @@ const commands: Record<string, () => Promise<Command>> = {
   sessions: async () => (await import('./sessions.ts')).sessionsCommand,
   triage: async () => (await import('./triage.ts')).triageCommand,
   demo: async () => (await import('./demo.ts')).demoCommand,
+  dev: async () => (await import('./dev.ts')).devCommand,
 };
 
 function usage(): string {
@@ -24,6 +25,7 @@ function usage(): string {
     '      sessions + dumps + metrics under one deadline: one Report naming the culprit',
     '  demo',
     '      the whole job on this machine: embedded PostgreSQL, a leaking service, an alarm, a triage',
+    '  dev [--config <file>]      the Slack app: Socket Mode with SLACK_APP_TOKEN, else a console printing what Slack would get',
     '',
     'Run `leakhound <command> --help` for the options of one command.',
   ].join('\n');

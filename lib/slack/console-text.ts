@@ -65,11 +65,17 @@ function blockText(b: KnownBlock): string[] {
             const style = e.style === 'danger' ? ' (danger, asks to confirm)' : e.style === 'primary' ? ' (primary)' : '';
             return `[ ${e.text.text}${style} ]`;
           })
-          .join(' '),
+          .join(' ') + idsOf(b.elements),
       ];
     default:
       return [`[${b.type} block]`];
   }
+}
+
+/** The id the buttons carry, once (so a console user can `click approve <id>`). */
+function idsOf(elements: ReadonlyArray<{ type: string; value?: string }>): string {
+  const ids = [...new Set(elements.map((e) => e.value).filter((v): v is string => !!v))].map((v) => v.replace(/^[isa]:/, ''));
+  return ids.length ? `  (id ${ids.join(', ')})` : '';
 }
 
 export function messageToText(m: SlackMessage): string {

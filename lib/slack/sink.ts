@@ -110,6 +110,24 @@ export interface ConsoleSinkOptions {
 export class ConsoleSink implements SlackSink {
   private seq = 0;
   private readonly write: (text: string) => void;
+  /** Slack answers with channel ids; so does this sink, and prints the names it was given. */
+  private readonly ids = new Map<string, string>();
+  private readonly names = new Map<string, string>();
+
+  private idOf(channel: string): string {
+    if (!channel.startsWith('#')) return channel;
+    let id = this.ids.get(channel);
+    if (!id) {
+      id = `C${String(this.ids.size + 1).padStart(8, '0')}`;
+      this.ids.set(channel, id);
+      this.names.set(id, channel);
+    }
+    return id;
+  }
+
+  private nameOf(channel: string): string {
+    return this.names.get(channel) ?? channel;
+  }
 
   constructor(options: ConsoleSinkOptions = {}) {
     this.write = options.write ?? ((t) => process.stdout.write(t));
@@ -127,23 +145,24 @@ export class ConsoleSink implements SlackSink {
 
   async post(target: PostTarget, message: SlackMessage): Promise<{ channel: string; ts: string }> {
     const ts = this.nextTs();
-    this.print(`${target.channel} · ${target.threadTs ? `reply in thread ${target.threadTs}` : 'new message'} · ts ${ts}`, message);
-    return { channel: target.channel, ts };
+    const channel = this.idOf(target.channel);
+    this.print(`${this.nameOf(channel)} · ${target.threadTs ? `reply in thread ${target.threadTs}` : 'new message'} · ts ${ts}`, message);
+    return { channel, ts };
   }
 
   async update(channel: string, ts: string, message: SlackMessage): Promise<void> {
-    this.print(`${channel} · message ${ts} updated`, message);
+    this.print(`${this.nameOf(channel)} · message ${ts} updated`, message);
   }
 
   async ephemeral(channel: string, user: string, message: SlackMessage): Promise<void> {
-    this.print(`${channel} · only visible to ${user}`, message);
+    this.print(`${this.nameOf(channel)} · only visible to ${user}`, message);
   }
 
   async delete(channel: string, ts: string): Promise<void> {
-    this.print(`${channel} · message ${ts} deleted`, null);
+    this.print(`${this.nameOf(channel)} · message ${ts} deleted`, null);
   }
 
   async upload(file: FileUpload): Promise<void> {
-    this.print(`${file.channel} · thread ${file.threadTs} · file ${file.filename} (${Math.ceil(file.data.byteLength / 1024)} kB): ${file.title}`, null);
+    this.print(`${this.nameOf(file.channel)} · thread ${file.threadTs} · file ${file.filename} (${Math.ceil(file.data.byteLength / 1024)} kB): ${file.title}`, null);
   }
 }

@@ -177,3 +177,49 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
+
+describe('API Gateway REST (v1) events', () => {
+  it('are verified and answered the same way', async () => {
+    const body = commandBody('help');
+    const v2 = apiGatewayEvent(body);
+    const v1 = {
+      body,
+      headers: v2.headers,
+      multiValueHeaders: {},
+      httpMethod: 'POST',
+      isBase64Encoded: false,
+      path: '/slack/events',
+      pathParameters: null,
+      queryStringParameters: null,
+      multiValueQueryStringParameters: null,
+      stageVariables: null,
+      requestContext: {},
+      resource: '/slack/events',
+    };
+    const ok = await h.handler(v1);
+    expect(ok.statusCode).toBe(200);
+    expect(answer(ok).response_type).toBe('ephemeral');
+    const forged = await h.handler({ ...v1, body: commandBody('restart billing-api') });
+    expect(forged.statusCode).toBe(401);
+  });
+});
+
+describe('functions/slack.ts', () => {
+  it('a container without its configuration answers 500 and says why in the log, without crashing', async () => {
+    const saved = { ...process.env };
+    for (const k of ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'LEAKHOUND_CONFIG', 'LEAKHOUND_TABLE', 'LEAKHOUND_QUEUE_URL']) delete process.env[k];
+    const errors: string[] = [];
+    const orig = console.error;
+    console.error = (...a: unknown[]) => void errors.push(a.join(' '));
+    try {
+      const { handler } = await import('../../functions/slack.ts');
+      expect(handler.length).toBe(2);
+      const res = await handler(apiGatewayEvent(commandBody('help')), {});
+      expect(res.statusCode).toBe(500);
+      expect(errors.join('\n')).toContain('not configured: missing or invalid: SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, LEAKHOUND_CONFIG, LEAKHOUND_TABLE, LEAKHOUND_QUEUE_URL');
+    } finally {
+      console.error = orig;
+      process.env = saved;
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { ChannelPacer } from '../../lib/slack/pacer.ts';
 import { IncidentPoster } from '../../lib/slack/poster.ts';
 import { SILENCE_ACTION, silenceResult } from '../../lib/slack/silence.ts';
 import { ConsoleSink, WebApiSink, type FileUpload, type PostTarget, type SlackSink } from '../../lib/slack/sink.ts';
-import { MemoryStore } from '../../lib/store/index.ts';
+import { MemoryStore } from '../../lib/store/memory.ts';
 import type { Incident } from '../../lib/store/model.ts';
 import { BOT_TOKEN } from './support/events.ts';
 import { FakeSlack, channelId } from './support/fake-slack.ts';
