@@ -5,11 +5,10 @@
 import { createInterface } from 'node:readline';
 import type { Catalog } from '../catalog/model.ts';
 import { InProcessJobQueue } from '../jobs/in-process.ts';
-import { createSlackApp } from '../slack/app.ts';
 import { createSlackClient } from '../slack/client.ts';
 import { createDevWorker } from '../slack/dev-worker.ts';
 import { ACTIONS, type ActionName } from '../slack/ids.ts';
-import { LocalReceiver, localClick, localCommand } from '../slack/local-receiver.ts';
+import { localClick, localCommand } from '../slack/local-receiver.ts';
 import type { SlackMessage } from '../slack/message.ts';
 import { PosterNotifier } from '../slack/notify.ts';
 import { IncidentPoster } from '../slack/poster.ts';
@@ -49,6 +48,8 @@ export const devCommand = {
     const catalog = await catalogOrFail(values.config);
     const store = values.store ? await MemoryStore.open(values.store) : new MemoryStore();
     const minAgeMs = values['min-age'] ? parseDuration('min-age', values['min-age']) : undefined;
+    // Bolt comes after the Node 20 shim (see node-compat.ts), also in the bundled CLI.
+    await import('../slack/node-compat.ts');
     const appToken = process.env['SLACK_APP_TOKEN'];
     const botToken = process.env['SLACK_BOT_TOKEN'];
     if (appToken && botToken) return socketMode(catalog, store, appToken, botToken, minAgeMs);
@@ -73,6 +74,7 @@ function wire(catalog: Catalog, store: MemoryStore, sink: SlackSink, minAgeMs: n
 
 async function socketMode(catalog: Catalog, store: MemoryStore, appToken: string, botToken: string, minAgeMs: number | undefined): Promise<number> {
   const { SocketModeReceiver } = await import('@slack/bolt');
+  const { createSlackApp } = await import('../slack/app.ts');
   const { queue } = wire(catalog, store, new WebApiSink(createSlackClient(botToken), { secrets: [appToken] }), minAgeMs);
   const receiver = new SocketModeReceiver({ appToken });
   const app = createSlackApp({ receiver, token: botToken, store, queue, catalog, secrets: [appToken] });
@@ -90,6 +92,8 @@ async function socketMode(catalog: Catalog, store: MemoryStore, appToken: string
 async function consoleLoop(catalog: Catalog, store: MemoryStore, firstUser: string, minAgeMs: number | undefined): Promise<number> {
   const sink = new ConsoleSink();
   const { poster, queue } = wire(catalog, store, sink, minAgeMs);
+  const { LocalReceiver } = await import('../slack/local-receiver.ts');
+  const { createSlackApp } = await import('../slack/app.ts');
   const receiver = new LocalReceiver();
   // The token is never used for a request: messages go to the console, user-group lookups fail closed.
   createSlackApp({ receiver, token: 'xoxb-local-dev', store, queue, catalog, notifier: new PosterNotifier({ poster, store }), slackApiUrl: 'http://127.0.0.1:9/api/' });

@@ -4,6 +4,9 @@
 // package pins undici 7 (an `overrides` entry) or the runtime is Node 22, these two stand-ins
 // let Bolt load. Neither is reached by what Leakhound uses: Web API calls go through Node's own
 // fetch, and Socket Mode's websocket does not decompress zstd or clone these objects.
+// Import it before Bolt. A bundle that keeps @slack/bolt external hoists that import above any
+// bundled code, so entry points load the Bolt side with a dynamic import after this module
+// (functions/slack.ts, lib/cli/dev.ts).
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
