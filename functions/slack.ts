@@ -23,8 +23,6 @@ async function init(): Promise<SlackLambdaHandler> {
   const parsed = envSchema.safeParse(process.env);
   if (!parsed.success) throw new Error(`missing or invalid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
   const env = parsed.data;
-  // Bolt is loaded after the Node 20 shim even where a bundler hoists external imports.
-  await import('../lib/slack/node-compat.ts');
   const { createSlackLambdaHandler } = await import('../lib/slack/lambda.ts');
   const loaded = await loadCatalog(env.LEAKHOUND_CONFIG, process.env);
   if (!loaded.ok) throw loaded.error;

@@ -48,8 +48,6 @@ export const devCommand = {
     const catalog = await catalogOrFail(values.config);
     const store = values.store ? await MemoryStore.open(values.store) : new MemoryStore();
     const minAgeMs = values['min-age'] ? parseDuration('min-age', values['min-age']) : undefined;
-    // Bolt comes after the Node 20 shim (see node-compat.ts), also in the bundled CLI.
-    await import('../slack/node-compat.ts');
     const appToken = process.env['SLACK_APP_TOKEN'];
     const botToken = process.env['SLACK_BOT_TOKEN'];
     if (appToken && botToken) return socketMode(catalog, store, appToken, botToken, minAgeMs);

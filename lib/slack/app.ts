@@ -2,7 +2,6 @@
 // (AwsLambdaReceiver on Lambda, Socket Mode locally); Bolt verifies signatures and timestamps.
 // Every listener validates its payload with zod, acks, claims the request in the store (so a
 // retried delivery does nothing twice) and hands the work to the queue. None awaits triage.
-import './node-compat.ts'; // before Bolt: see the file
 import { App, LogLevel, type Logger, type Receiver } from '@slack/bolt';
 import { z } from 'zod';
 import type { Catalog } from '../catalog/model.ts';

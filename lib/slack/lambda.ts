@@ -1,6 +1,5 @@
 // The Slack app behind API Gateway: Bolt's AwsLambdaReceiver (signature and 5-minute timestamp
 // checks, url_verification, ssl_check) with our listeners, as a two-argument handler.
-import './node-compat.ts'; // before Bolt: see the file
 import { AwsLambdaReceiver, LogLevel } from '@slack/bolt';
 import { createSlackApp, type SlackAppOptions } from './app.ts';
 
