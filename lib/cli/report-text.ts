@@ -1,7 +1,7 @@
 // A triage Report as terminal text: verdict first, then capacity, findings with their evidence,
 // the replicas, what could not be read, and what to do.
-import { formatAge } from '../sessions/index.ts';
 import type { Report } from '../triage/index.ts';
+import { alignColumns, replicaTableRows, sessionsSentence } from '../triage/present.ts';
 
 const MAX_FINDINGS = 6;
 
@@ -42,28 +42,9 @@ export function renderReportText(r: Report): string {
   }
   if (r.replicas.length) {
     out.push('', 'Replicas');
-    const rows = [
-      ['replica', 'address', 'goroutines', 'tx', 'rows', 'waiting', 'sessions', 'idle-in-tx', 'oldest tx', 'status'],
-      ...r.replicas.map((x) => [
-        x.replica,
-        x.address ?? '-',
-        x.goroutines === null ? '-' : String(x.goroutines),
-        String(x.leakedTransactions),
-        String(x.leakedRows),
-        String(x.poolWaiters),
-        String(x.sessions),
-        String(x.idleInTransaction),
-        x.oldestTransactionMs === null ? '-' : formatAge(x.oldestTransactionMs),
-        x.status,
-      ]),
-    ];
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-    for (const row of rows) out.push('  ' + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
+    for (const line of alignColumns(replicaTableRows(r, { address: true }))) out.push(`  ${line}`);
   }
-  if (r.sessions) {
-    const s = r.sessions;
-    out.push('', `Sessions  ${s.ofService} of the service (${s.total} on the database), ${s.idleInTransaction} idle in transaction${s.idleInTransactionAborted ? `, ${s.idleInTransactionAborted} aborted` : ''}${s.oldestTransactionMs !== null ? `, oldest transaction ${formatAge(s.oldestTransactionMs)}` : ''}`);
-  }
+  if (r.sessions) out.push('', `Sessions  ${sessionsSentence(r.sessions)}`);
   if (r.gaps.length) {
     out.push('', 'Could not read');
     for (const g of r.gaps) out.push(`  - ${g.source} ${g.target}: ${g.reason}${g.remedy ? ` (fix: ${g.remedy})` : ''}`);

@@ -5,6 +5,7 @@
 import { describeCulprit } from '../goroutines/classify.ts';
 import type { Culprit } from '../goroutines/model.ts';
 import { formatAge } from '../sessions/age.ts';
+import { alignColumns, replicaTableRows, sessionsSentence } from '../triage/present.ts';
 import type { Action, Report, ReportFinding } from '../triage/report.ts';
 import { ACTIONS, encodeTarget, type ButtonTarget } from './ids.ts';
 import {
@@ -195,22 +196,8 @@ function growthSection(g: NonNullable<Report['growth']>): KnownBlock {
 }
 
 function replicaTable(report: Report): KnownBlock {
-  const rows = [
-    ['replica', 'goroutines', 'tx', 'rows', 'waiting', 'sessions', 'idle-tx', 'oldest', 'status'],
-    ...report.replicas.map((x) => [
-      x.replica,
-      x.goroutines === null ? '-' : String(x.goroutines),
-      String(x.leakedTransactions),
-      String(x.leakedRows),
-      String(x.poolWaiters),
-      String(x.sessions),
-      String(x.idleInTransaction),
-      x.oldestTransactionMs === null ? '-' : formatAge(x.oldestTransactionMs),
-      x.status,
-    ]),
-  ].map((row) => row.map((cell) => (cell.length > 40 ? `${cell.slice(0, 39)}…` : cell)));
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+  const rows = replicaTableRows(report).map((row) => row.map((cell) => (cell.length > 40 ? `${cell.slice(0, 39)}…` : cell)));
+  const lines = alignColumns(rows);
   const head = `${bold('Replicas')} (${report.replicas.length})`;
   const [title, ...body] = lines;
   // Keep the column titles; cut replica rows.
@@ -218,7 +205,7 @@ function replicaTable(report: Report): KnownBlock {
 }
 
 function sessionsSection(s: NonNullable<Report['sessions']>): KnownBlock {
-  const head = `${bold('Sessions')} ${s.ofService} of the service (${s.total} on the database), ${s.idleInTransaction} idle in transaction${s.idleInTransactionAborted ? `, ${s.idleInTransactionAborted} aborted` : ''}${s.oldestTransactionMs !== null ? `, oldest transaction ${formatAge(s.oldestTransactionMs)}` : ''}`;
+  const head = `${bold('Sessions')} ${sessionsSentence(s)}`;
   const lines = s.suspects.map((x) => `• ${x.count}× ${code(x.kind)} from ${code(x.app || '?')}, oldest ${formatAge(x.oldestMs)}${x.fingerprint ? `: ${code(x.fingerprint)}` : ''}`);
   return section(lines.length ? `${head}\n${fitLines(lines, LIMITS.sectionText - head.length - 1)}` : head);
 }
