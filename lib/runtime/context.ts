@@ -1,0 +1,50 @@
+// What every function shares, built from the environment once per container on first use:
+// the environment with its secrets, the catalog, the store and the queue. Each function adds
+// its own parts on top (webhook-context.ts, worker-context.ts), so a bundle carries only what
+// its function needs.
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { loadCatalog } from '../catalog/parse.ts';
+import type { Catalog, Env, SecretReader } from '../catalog/index.ts';
+import { SqsJobQueue } from '../jobs/sqs.ts';
+import type { JobQueue } from '../jobs/model.ts';
+import { createDynamoStore } from '../store/dynamo.ts';
+import type { Store } from '../store/model.ts';
+import { coreEnvSchema, readEnv } from './env.ts';
+import { lazy } from './lazy.ts';
+import { createAwsSecretReader, withSecrets } from './secrets.ts';
+
+export interface CoreContext {
+  /** process.env with the secret's values filled in. */
+  env: Env;
+  catalog: Catalog;
+  store: Store;
+  queue: JobQueue;
+  readSecret: SecretReader;
+  /** A joined incident is triaged again at most this often. */
+  retriageSeconds: number;
+}
+
+export interface CoreOptions {
+  /** Per DynamoDB/SQS request; the webhook keeps them short. */
+  requestTimeoutMs?: number;
+}
+
+export async function buildCoreContext(processEnv: Env, options: CoreOptions = {}): Promise<CoreContext> {
+  const readSecret = createAwsSecretReader(processEnv['AWS_REGION']);
+  const env = await withSecrets(processEnv, readSecret);
+  const cfg = readEnv(coreEnvSchema, env);
+  const loaded = await loadCatalog(cfg.LEAKHOUND_CONFIG, env);
+  if (!loaded.ok) throw loaded.error;
+  const timeoutMs = options.requestTimeoutMs ?? 3_000;
+  return {
+    env,
+    catalog: loaded.catalog,
+    store: createDynamoStore({ tableName: cfg.LEAKHOUND_TABLE, requestTimeoutMs: timeoutMs }),
+    queue: new SqsJobQueue({ client: new SQSClient({ maxAttempts: 3 }), queueUrl: cfg.LEAKHOUND_QUEUE_URL, requestTimeoutMs: timeoutMs }),
+    readSecret,
+    retriageSeconds: cfg.LEAKHOUND_RETRIAGE_MINUTES * 60,
+  };
+}
+
+/** The alarm function's context (and the base of the others). Tests and `npm run dev` may `set` it. */
+export const coreContext = lazy(() => buildCoreContext(process.env));

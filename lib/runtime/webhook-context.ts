@@ -1,0 +1,33 @@
+// The webhook function's parts: the shared context plus each source's credentials and the SNS
+// verifier, built once per container.
+import { coreContext, type CoreContext } from './context.ts';
+import { readEnv, webhookEnvSchema } from './env.ts';
+import { lazy } from './lazy.ts';
+import { createLog, type Log } from './log.ts';
+import { SnsVerifier, fetchText } from './sns.ts';
+import type { WebhookDeps } from './webhook-app.ts';
+import { sourceAuth } from './webhook-auth.ts';
+
+export const webhookLog: Log = createLog('webhook');
+
+export function webhookDeps(core: CoreContext, log: Log = webhookLog): WebhookDeps {
+  const cfg = readEnv(webhookEnvSchema, core.env);
+  return {
+    ...core,
+    log,
+    auth: {
+      alertmanager: sourceAuth(cfg.ALERTMANAGER_TOKEN),
+      grafana: sourceAuth(cfg.GRAFANA_TOKEN, cfg.GRAFANA_HMAC_SECRET),
+    },
+    sns: new SnsVerifier({ topicArns: cfg.LEAKHOUND_SNS_TOPIC_ARNS }),
+    confirm: fetchText,
+  };
+}
+
+export const webhookContext = lazy(async () => webhookDeps(await coreContext.get()));
+
+/** Read at module load (cheap, no I/O): the body limit must exist before the first request. */
+export function maxBodyBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env['LEAKHOUND_MAX_BODY_BYTES']);
+  return Number.isInteger(n) && n >= 1024 && n <= 6 * 1024 * 1024 ? n : 256 * 1024;
+}
