@@ -1,7 +1,7 @@
 // What every function shares, built from the environment once per container on first use:
-// the environment with its secrets, the catalog, the store and the queue. Each function adds
-// its own parts on top (webhook-context.ts, worker-context.ts), so a bundle carries only what
-// its function needs.
+// the environment (with its secrets, for the functions that need any), the catalog, the store
+// and the queue. Each function adds its own parts on top (webhook-context.ts,
+// worker-context.ts), so a bundle carries only what its function needs.
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadCatalog } from '../catalog/parse.ts';
 import type { Catalog, Env, SecretReader } from '../catalog/index.ts';
@@ -11,27 +11,30 @@ import { createDynamoStore } from '../store/dynamo.ts';
 import type { Store } from '../store/model.ts';
 import { coreEnvSchema, readEnv } from './env.ts';
 import { lazy } from './lazy.ts';
-import { createAwsSecretReader, withSecrets } from './secrets.ts';
+import { withSecrets } from './secrets.ts';
 
 export interface CoreContext {
-  /** process.env with the secret's values filled in. */
+  /** process.env, with the secret's values filled in when a reader was given. */
   env: Env;
   catalog: Catalog;
   store: Store;
   queue: JobQueue;
-  readSecret: SecretReader;
+  /** Reads LEAKHOUND_SECRETS_ID and the catalog's `secret:` refs; absent where nothing needs them. */
+  readSecret?: SecretReader;
   /** A joined incident is triaged again at most this often. */
   retriageSeconds: number;
 }
 
 export interface CoreOptions {
-  /** Per DynamoDB/SQS request; the webhook keeps them short. */
+  /** Per DynamoDB/SQS request. */
   requestTimeoutMs?: number;
+  /** Given by the functions that need secrets (webhook, worker); the alarm function needs none. */
+  readSecret?: SecretReader;
 }
 
 export async function buildCoreContext(processEnv: Env, options: CoreOptions = {}): Promise<CoreContext> {
-  const readSecret = createAwsSecretReader(processEnv['AWS_REGION']);
-  const env = await withSecrets(processEnv, readSecret);
+  const { readSecret } = options;
+  const env = readSecret ? await withSecrets(processEnv, readSecret) : processEnv;
   const cfg = readEnv(coreEnvSchema, env);
   const loaded = await loadCatalog(cfg.LEAKHOUND_CONFIG, env);
   if (!loaded.ok) throw loaded.error;
@@ -41,10 +44,10 @@ export async function buildCoreContext(processEnv: Env, options: CoreOptions = {
     catalog: loaded.catalog,
     store: createDynamoStore({ tableName: cfg.LEAKHOUND_TABLE, requestTimeoutMs: timeoutMs }),
     queue: new SqsJobQueue({ client: new SQSClient({ maxAttempts: 3 }), queueUrl: cfg.LEAKHOUND_QUEUE_URL, requestTimeoutMs: timeoutMs }),
-    readSecret,
+    ...(readSecret ? { readSecret } : {}),
     retriageSeconds: cfg.LEAKHOUND_RETRIAGE_MINUTES * 60,
   };
 }
 
-/** The alarm function's context (and the base of the others). Tests and `npm run dev` may `set` it. */
+/** The alarm function's context. Tests may `set` it. */
 export const coreContext = lazy(() => buildCoreContext(process.env));

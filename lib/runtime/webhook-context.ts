@@ -1,9 +1,10 @@
-// The webhook function's parts: the shared context plus each source's credentials and the SNS
-// verifier, built once per container.
-import { coreContext, type CoreContext } from './context.ts';
+// The webhook function's parts: the shared context (with the secret read) plus each source's
+// credentials and the SNS verifier, built once per container.
+import { buildCoreContext, type CoreContext } from './context.ts';
 import { readEnv, webhookEnvSchema } from './env.ts';
 import { lazy } from './lazy.ts';
 import { createLog, type Log } from './log.ts';
+import { secretsManagerReader } from './aws-secrets.ts';
 import { SnsVerifier, fetchText } from './sns.ts';
 import type { WebhookDeps } from './webhook-app.ts';
 import { sourceAuth } from './webhook-auth.ts';
@@ -24,7 +25,10 @@ export function webhookDeps(core: CoreContext, log: Log = webhookLog): WebhookDe
   };
 }
 
-export const webhookContext = lazy(async () => webhookDeps(await coreContext.get()));
+/** Short AWS timeouts: the sender is waiting. Tests may `set` it. */
+export const webhookContext = lazy(async () =>
+  webhookDeps(await buildCoreContext(process.env, { requestTimeoutMs: 2_000, readSecret: secretsManagerReader(process.env['AWS_REGION']) })),
+);
 
 /** Read at module load (cheap, no I/O): the body limit must exist before the first request. */
 export function maxBodyBytes(env: NodeJS.ProcessEnv = process.env): number {

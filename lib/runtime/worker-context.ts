@@ -10,11 +10,12 @@ import { DirectoryEvidenceStore, EcsExecutor, KubernetesExecutor, S3EvidenceStor
 import { createSlackClient } from '../slack/client.ts';
 import { IncidentPoster } from '../slack/poster.ts';
 import { WebApiSink } from '../slack/sink.ts';
-import { coreContext, type CoreContext } from './context.ts';
+import { buildCoreContext, type CoreContext } from './context.ts';
 import { readEnv, workerEnvSchema } from './env.ts';
 import type { WorkerDeps } from './jobs.ts';
 import { lazy } from './lazy.ts';
 import { createLog, type Log } from './log.ts';
+import { awsSecretReader } from './aws-secrets.ts';
 
 export const workerLog: Log = createLog('worker');
 
@@ -56,4 +57,7 @@ export function workerDeps(core: CoreContext, log: Log = workerLog): WorkerDeps 
   };
 }
 
-export const workerContext = lazy(async () => workerDeps(await coreContext.get()));
+/** Tests may `set` it. */
+export const workerContext = lazy(async () =>
+  workerDeps(await buildCoreContext(process.env, { requestTimeoutMs: 5_000, readSecret: awsSecretReader(process.env['AWS_REGION']) })),
+);
