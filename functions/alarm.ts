@@ -1,12 +1,19 @@
 // Lambda entry for alarms: the SNS topic CloudWatch alarms notify, and the EventBridge rule on
 // "CloudWatch Alarm State Change". Records become incidents (deduplicated) and triage jobs.
 import { handleAlarmEvent, type AlarmEventResult } from '../lib/runtime/alarm.ts';
-import { coreContext } from '../lib/runtime/context.ts';
-import { createLog } from '../lib/runtime/log.ts';
+import { coreContext, type CoreContext } from '../lib/runtime/context.ts';
+import { createLog, describeError } from '../lib/runtime/log.ts';
 
 const log = createLog('alarm');
 
 export async function handler(event: unknown): Promise<AlarmEventResult> {
-  const core = await coreContext.get();
+  let core: CoreContext;
+  try {
+    core = await coreContext.get();
+  } catch (err) {
+    // Thrown on, so Lambda retries the delivery once the configuration is fixed.
+    log.error('not configured', { reason: describeError(err) });
+    throw new Error('leakhound alarm function is not configured; see the log line above');
+  }
   return handleAlarmEvent(event, { ...core, log });
 }

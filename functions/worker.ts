@@ -3,11 +3,19 @@
 // maxReceiveCount. Jobs not due yet (delays past SQS's 15 minutes) go back on the queue.
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { handleSqsBatch } from '../lib/jobs/sqs.ts';
-import { createJobHandler } from '../lib/runtime/jobs.ts';
+import { createJobHandler, type WorkerDeps } from '../lib/runtime/jobs.ts';
+import { describeError } from '../lib/runtime/log.ts';
 import { workerContext, workerLog } from '../lib/runtime/worker-context.ts';
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const deps = await workerContext.get();
+  let deps: WorkerDeps;
+  try {
+    deps = await workerContext.get();
+  } catch (err) {
+    // The whole batch is retried (and kept in the DLQ) until the configuration is fixed.
+    workerLog.error('not configured', { reason: describeError(err) });
+    throw new Error('leakhound worker is not configured; see the log line above');
+  }
   return handleSqsBatch(event, createJobHandler(deps), {
     queue: deps.queue,
     onProblem: (p) => workerLog.warn('job failed', { message: p.messageId, kind: p.kind, reason: p.error }),

@@ -132,3 +132,21 @@ describe('alarm function', () => {
     expect(queue.jobs).toHaveLength(1);
   });
 });
+
+describe('alarm function without configuration', () => {
+  it('logs why (without the secret) and fails the invocation so Lambda retries it', async () => {
+    coreContext.set(null);
+    const saved = { ...process.env };
+    const lines: string[] = [];
+    const write = console.log;
+    console.log = (line: string) => void lines.push(line);
+    try {
+      delete process.env['LEAKHOUND_CONFIG'];
+      await expect(handler(fixture('eventbridge-aurora-connections-alarm.json'))).rejects.toThrow(/not configured/);
+    } finally {
+      console.log = write;
+      process.env = saved;
+    }
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'error', component: 'alarm', msg: 'not configured', reason: expect.stringMatching(/LEAKHOUND_CONFIG/) });
+  });
+});
