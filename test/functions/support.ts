@@ -13,7 +13,8 @@ import type { LambdaEvent } from 'hono/aws-lambda';
 import { parseCatalog } from '../../lib/catalog/parse.ts';
 import type { Catalog } from '../../lib/catalog/model.ts';
 import { buildEnvelope } from '../../lib/jobs/envelope.ts';
-import { jobSchema, type Job, type JobInput, type JobQueue } from '../../lib/jobs/model.ts';
+import { InProcessJobQueue } from '../../lib/jobs/in-process.ts';
+import { jobSchema, type EnqueueOptions, type Job, type JobInput, type JobQueue } from '../../lib/jobs/model.ts';
 import { memoryLog } from '../../lib/runtime/log.ts';
 import type { IngestDeps } from '../../lib/runtime/ingest.ts';
 import { stringToSign, type SnsMessage } from '../../lib/runtime/sns.ts';
@@ -62,14 +63,21 @@ export function testCatalog(): Catalog {
   return r.catalog;
 }
 
-/** A queue that keeps what was enqueued (validated like the real ones), or fails on demand. */
-export class RecordingQueue implements JobQueue {
+/**
+ * The in-process queue (envelopes built and validated as on SQS), with a worker that does
+ * nothing; keeps every job it accepted, and fails on demand like an unreachable SQS.
+ */
+export class RecordingQueue extends InProcessJobQueue implements JobQueue {
   readonly jobs: Job[] = [];
   failWith: Error | null = null;
-  async enqueue(job: JobInput): Promise<{ id: string }> {
+  constructor() {
+    super(async () => {}, { maxAttempts: 1 });
+  }
+  override async enqueue(job: JobInput, options?: EnqueueOptions): Promise<{ id: string }> {
     if (this.failWith) throw this.failWith;
+    const queued = await super.enqueue(job, options);
     this.jobs.push(jobSchema.parse(job));
-    return { id: `job-${this.jobs.length}` };
+    return queued;
   }
 }
 
