@@ -8,9 +8,8 @@ import { parseAlerts } from '../alerts/parse.ts';
 import type { Alert } from '../alerts/model.ts';
 import { ingestAlerts, summarise, type IngestDeps } from './ingest.ts';
 import { describeError, type Log } from './log.ts';
-import type { SnsVerifier, TextFetcher } from './sns.ts';
+import { isSubscribeUrl, type SnsVerifier, type TextFetcher } from './sns.ts';
 import { checkAuth, type SourceAuth } from './webhook-auth.ts';
-import { isSubscribeUrl } from './sns.ts';
 
 export interface WebhookDeps extends IngestDeps {
   auth: { alertmanager: SourceAuth | null; grafana: SourceAuth | null };
