@@ -34,7 +34,9 @@ function parseUnsafe(text: string, filename: string, options: ParseCatalogOption
     return failure(filename, [{ path: '(root)', message: `file is larger than ${MAX_CATALOG_BYTES} bytes`, line: null }]);
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  // logLevel 'error': the yaml package prints its warnings (with the offending key) to stderr;
+  // whatever matters comes back as an issue instead.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, logLevel: 'error' });
   if (doc.errors.length > 0) {
     return failure(
       filename,

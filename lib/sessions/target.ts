@@ -41,16 +41,28 @@ const SECRET_PARAMS = ['password', 'sslpassword', 'pass', 'passwd'];
 
 const urlSchema = z.string().trim().min(1, 'the database URL is empty').max(4096, 'the database URL is too long');
 
+/**
+ * An `@` after the host means the user or password held a `/`, `?` or `#` that was not
+ * percent-encoded: the URL parser ended the authority there, and the rest of the password now
+ * sits in the path or the query, where no redaction looks.
+ */
+const cutAuthority = (u: URL): boolean => `${u.pathname}${u.search}${u.hash}`.includes('@');
+
+const unparsable = (raw: string): string => {
+  // Echo only the scheme, the rest may be a password pasted in the wrong place.
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(raw)?.[1];
+  return scheme ? `${scheme}://<unparsable>` : '<unparsable url>';
+};
+
 /** The URL with its password (and password-like query parameters) replaced by `***`. */
 export function redactUrl(raw: string): string {
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
-    // Unparsable: echo only the scheme, the rest may be a password pasted in the wrong place.
-    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(raw)?.[1];
-    return scheme ? `${scheme}://<unparsable>` : '<unparsable url>';
+    return unparsable(raw);
   }
+  if (cutAuthority(u)) return unparsable(raw);
   if (u.password) u.password = '***';
   for (const key of [...u.searchParams.keys()]) {
     if (SECRET_PARAMS.includes(key.toLowerCase())) u.searchParams.set(key, '***');
@@ -76,6 +88,9 @@ export function parseDatabaseUrl(raw: unknown): DatabaseTarget {
     );
   }
   if (!u.hostname) throw new DatabaseUrlError(`no host in ${redactUrl(text)}`);
+  if (cutAuthority(u)) {
+    throw new DatabaseUrlError(`${redactUrl(text)}: "@" after the host; percent-encode / ? # @ in the user and password (encodeURIComponent)`);
+  }
   const port = u.port ? Number(u.port) : scheme.port;
   const decode = (s: string) => {
     try {

@@ -1,6 +1,13 @@
 // The Slack app behind API Gateway: Bolt's AwsLambdaReceiver (signature and 5-minute timestamp
 // checks, url_verification, ssl_check) with our listeners, as a two-argument handler.
-import { AwsLambdaReceiver, LogLevel } from '@slack/bolt';
+//
+// Before Bolt sees a request it is admitted here: the signature and timestamp are checked first
+// (Bolt parses the body before it verifies, and logs refusals only at info level), and a signed
+// body must have the envelope Bolt's own middleware dereferences. Every refusal is logged at
+// warn level with its reason, never with the body.
+import { parse as parseQuery } from 'node:querystring';
+import { AwsLambdaReceiver, LogLevel, verifySlackRequest, type Logger } from '@slack/bolt';
+import { z } from 'zod';
 import { createSlackApp, type SlackAppOptions } from './app.ts';
 
 type AwsHandler = ReturnType<AwsLambdaReceiver['toHandler']>;
@@ -11,6 +18,79 @@ export type SlackLambdaHandler = (event: AwsEvent, context: unknown) => Promise<
 
 export interface SlackLambdaOptions extends Omit<SlackAppOptions, 'receiver'> {
   signingSecret: string;
+  /** Clock for the timestamp check (tests). */
+  nowMs?: () => number;
+}
+
+/**
+ * What Bolt's built-in middleware reads before any listener runs. Ids must look like Slack ids:
+ * Bolt keys objects by them (a team id of "constructor" reaches Object.prototype).
+ */
+const slackId = z.string().regex(/^[A-Z0-9][A-Z0-9_-]{0,39}$/, 'not a Slack id');
+const idHolder = z.looseObject({ id: slackId.optional() });
+const envelopeSchema = z
+  .looseObject({
+    type: z.string().max(100).optional(),
+    command: z.string().max(100).optional(),
+    actions: z.array(z.looseObject({ action_id: z.string().max(255), type: z.string().max(100) })).min(1).max(25).optional(),
+    user: z.union([z.looseObject({ id: slackId.optional(), team_id: slackId.optional() }), z.string().max(100)]).optional(),
+    // Enterprise Grid sends team (or enterprise) null; Bolt reads around that, but not a null channel.
+    team: idHolder.nullable().optional(),
+    enterprise: idHolder.nullable().optional(),
+    channel: idHolder.optional(),
+    team_id: slackId.optional(),
+    enterprise_id: slackId.optional(),
+    user_id: slackId.optional(),
+    channel_id: slackId.optional(),
+  })
+  .refine((b) => !INTERACTIVE.has(b.type ?? '') || (typeof b.user === 'object' && typeof b.user.id === 'string'), { path: ['user'], message: 'an interaction names its user' });
+const INTERACTIVE = new Set(['block_actions', 'interactive_message', 'view_submission', 'view_closed', 'shortcut', 'message_action', 'block_suggestion', 'dialog_submission']);
+
+export type Admission = { ok: true } | { ok: false; status: 400 | 401; reason: string };
+
+function header(headers: AwsEvent['headers'], name: string): string | undefined {
+  const key = Object.keys(headers ?? {}).find((k) => k.toLowerCase() === name);
+  const value = key === undefined ? undefined : headers[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function rawBody(event: AwsEvent): string {
+  if (typeof event.body !== 'string') return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('ascii') : event.body;
+}
+
+/** The body as Bolt will read it (form fields, or the JSON of a `payload` field, or JSON). */
+function decodeBody(body: string, contentType: string | undefined): unknown {
+  if (contentType === 'application/x-www-form-urlencoded') {
+    const form = parseQuery(body);
+    return typeof form['payload'] === 'string' ? JSON.parse(form['payload']) : form;
+  }
+  return JSON.parse(body);
+}
+
+/** Signed by Slack within the last 5 minutes, and shaped like something Slack sends. */
+export function admitSlackRequest(event: AwsEvent, signingSecret: string, nowMs: number = Date.now()): Admission {
+  const body = rawBody(event);
+  const signature = header(event.headers, 'x-slack-signature');
+  const timestamp = header(event.headers, 'x-slack-request-timestamp');
+  if (!signature || !timestamp) return { ok: false, status: 401, reason: 'unsigned: no X-Slack-Signature or X-Slack-Request-Timestamp header' };
+  if (!/^\d{1,12}$/.test(timestamp.trim())) return { ok: false, status: 401, reason: 'X-Slack-Request-Timestamp is not a number' };
+  try {
+    verifySlackRequest({ signingSecret, body, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': Number(timestamp) }, nowMilliseconds: nowMs });
+  } catch (err) {
+    // Bolt's reasons name the rule (stale timestamp, signature mismatch), never a value.
+    const reason = err instanceof Error ? err.message.replace(/^Failed to verify authenticity: /, '') : 'signature check failed';
+    return { ok: false, status: 401, reason: /stale/.test(reason) ? `replayed or stale: ${reason}` : reason };
+  }
+  let decoded: unknown;
+  try {
+    decoded = decodeBody(body, header(event.headers, 'content-type'));
+  } catch {
+    return { ok: false, status: 400, reason: 'signed, but the body is not a Slack payload (not JSON or form data)' };
+  }
+  const shape = envelopeSchema.safeParse(decoded);
+  if (!shape.success) return { ok: false, status: 400, reason: `signed, but not a Slack payload: ${shape.error.issues[0]?.path.join('.') || 'body'} is malformed` };
+  return { ok: true };
 }
 
 export function createSlackLambdaHandler(options: SlackLambdaOptions): SlackLambdaHandler {
@@ -20,14 +100,23 @@ export function createSlackLambdaHandler(options: SlackLambdaOptions): SlackLamb
     logLevel: options.logLevel ?? LogLevel.WARN,
     ...(options.logger ? { logger: options.logger } : {}),
   });
+  const logger: Logger = receiver.logger;
   createSlackApp({ ...options, receiver, secrets: [options.signingSecret, ...(options.secrets ?? [])] });
   const handle = receiver.toHandler();
+  const now = options.nowMs ?? Date.now;
   return async (event, context) => {
+    const admitted = admitSlackRequest(event, options.signingSecret, now());
+    if (!admitted.ok) {
+      const from = (event.requestContext as { http?: { sourceIp?: string }; identity?: { sourceIp?: string } } | undefined);
+      const ip = from?.http?.sourceIp ?? from?.identity?.sourceIp ?? 'unknown';
+      logger.warn(`refused a Slack request (${admitted.status}) from ${ip}: ${admitted.reason}`);
+      return { statusCode: admitted.status, body: '' };
+    }
     try {
       return await handle(event, context);
     } catch {
-      // The receiver parses the body before it checks the signature and throws on bad JSON:
-      // that is a bad request, not a crash (and nothing of it is logged).
+      // Admitted bodies parse; this is a last fence, not a path (and nothing of the body is logged).
+      logger.warn('refused a Slack request (400): Bolt could not read it');
       return { statusCode: 400, body: '' };
     }
   };

@@ -101,9 +101,9 @@ export function codeBlock(lines: readonly string[], max: number, more?: (n: numb
 const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
   // user:password@ in any URL (database URLs in error messages).
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):[^\s@/]+@/gi, '$1:[redacted]@'],
-  // Slack tokens.
-  [/\bxox[abposr]-[A-Za-z0-9-]+/g, 'xox?-[redacted]'],
-  [/\bxapp-[A-Za-z0-9-]+/g, 'xapp-[redacted]'],
+  // Slack tokens, also glued to other text.
+  [/xox[abposr]-[A-Za-z0-9-]+/g, 'xox?-[redacted]'],
+  [/xapp-[A-Za-z0-9-]+/g, 'xapp-[redacted]'],
   // key=value secrets in DSNs and error messages.
   [/\b(password|passwd|pwd|secret|token)=([^\s&;]+)/gi, '$1=[redacted]'],
   // AWS access key ids.

@@ -203,6 +203,8 @@ export interface Harness {
   queue: RecordingQueue;
   catalog: Catalog;
   clock: { now: number };
+  /** What the Slack app logged at warn and error level. */
+  logger: ReturnType<typeof quietLogger>;
   handler: (event: AwsEvent) => Promise<AwsResponse>;
   send: (body: string, options?: Parameters<typeof apiGatewayEvent>[1]) => Promise<AwsResponse>;
   close: () => Promise<void>;
@@ -215,6 +217,7 @@ export async function harness(): Promise<Harness> {
   const store = new MemoryStore({ now: () => clock.now });
   const queue = new RecordingQueue();
   const catalog = testCatalog();
+  const logger = quietLogger();
   const lambda = createSlackLambdaHandler({
     signingSecret: SIGNING_SECRET,
     token: BOT_TOKEN,
@@ -224,7 +227,7 @@ export async function harness(): Promise<Harness> {
     slackApiUrl: slack.apiUrl,
     now: () => clock.now,
     secrets: [DB_PASSWORD],
-    logger: quietLogger(),
+    logger,
   });
   const handler = (event: AwsEvent) => lambda(event, {});
   return {
@@ -233,6 +236,7 @@ export async function harness(): Promise<Harness> {
     queue,
     catalog,
     clock,
+    logger,
     handler,
     send: (body, options) => handler(apiGatewayEvent(body, options)),
     close: async () => {
@@ -243,14 +247,16 @@ export async function harness(): Promise<Harness> {
   };
 }
 
-/** Bolt's logger interface, keeping errors visible to the test (and nothing else). */
+/** Bolt's logger interface, keeping warnings and errors for the test (and printing nothing). */
 export function quietLogger() {
   const errors: string[] = [];
+  const warns: string[] = [];
   return {
     errors,
+    warns,
     debug: () => {},
     info: () => {},
-    warn: () => {},
+    warn: (...msg: unknown[]) => void warns.push(msg.map(String).join(' ')),
     error: (...msg: unknown[]) => void errors.push(msg.map(String).join(' ')),
     setLevel: () => {},
     getLevel: () => 'error' as never,
