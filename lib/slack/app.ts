@@ -12,10 +12,11 @@ import { ACTIONS, buttonTargetSchema, type ButtonTarget } from './ids.ts';
 import { decide, onRerun, onSilence, onTerminate, queueTriage, requestRestart, type Click, type InteractionDeps } from './interactions.ts';
 import { plainMessage, type SlackMessage } from './message.ts';
 import { renderError, renderHelp, renderStatus, renderUnknownService, renderUnknownSubcommand } from './messages.ts';
+import { scrubSecrets } from './mrkdwn.ts';
 import { PosterNotifier } from './notify.ts';
 import type { JobQueue, Notifier } from './ports.ts';
 import { IncidentPoster } from './poster.ts';
-import { WebApiSink } from './sink.ts';
+import { WebApiSink, withoutSecrets } from './sink.ts';
 import { UsergroupMembers } from './usergroups.ts';
 
 export interface SlackAppOptions {
@@ -78,8 +79,6 @@ const buttonSchema = z.object({
   value: buttonTargetSchema,
 });
 
-/** An ephemeral answer in a command's ack. */
-const ephemeral = (m: SlackMessage) => ({ response_type: 'ephemeral' as const, text: m.text, blocks: m.blocks });
 
 class DeadlineError extends Error {}
 
@@ -146,6 +145,21 @@ export function createSlackApp(options: SlackAppOptions): App {
     now: options.now ?? Date.now,
   };
   const claim = (key: string) => options.store.claim(key, REQUEST_CLAIM_SECONDS);
+  // An ephemeral answer in a command's ack: it echoes what was typed, so the same last fence as
+  // every posted message (a token pasted by mistake is not shown again).
+  const secrets = [options.token, ...(options.secrets ?? [])];
+  const ephemeral = (m: SlackMessage) => {
+    const clean = withoutSecrets(m, secrets);
+    return { response_type: 'ephemeral' as const, text: clean.text, blocks: clean.blocks };
+  };
+  /** Audits a refusal without letting a slow or failing store delay the answer past the budget. */
+  const auditRefusal = async (entry: Parameters<Store['appendAudit']>[0]) => {
+    try {
+      await within(budget, options.store.appendAudit(entry), 'audit');
+    } catch (err) {
+      logger.error(`could not audit a refusal (${entry.action} by ${entry.actor}): ${describe(err)}`);
+    }
+  };
 
   app.command('/leak', async ({ command, ack }) => {
     const parsed = commandSchema.safeParse(command);
@@ -162,6 +176,11 @@ export function createSlackApp(options: SlackAppOptions): App {
       case 'unknown-subcommand':
         return ack(ephemeral(renderUnknownSubcommand(cmd.given, names)));
       case 'unknown-service':
+        // Naming a service the catalog does not have is refused, and recorded like any refusal.
+        if (cmd.given) {
+          const action = cmd.subcommand === 'restart' ? 'restart.requested' : `triage.${cmd.subcommand === 'triage' ? 'full' : cmd.subcommand}.requested`;
+          await auditRefusal({ actor: c.user_id, action, target: `service ${scrubSecrets(cmd.given).slice(0, 80)}`, incidentId: null, result: 'refused: not in the catalog' });
+        }
         return ack(ephemeral(renderUnknownService(cmd.subcommand, cmd.given, names)));
     }
     let answer: SlackMessage;
@@ -194,7 +213,10 @@ export function createSlackApp(options: SlackAppOptions): App {
       const b = actionBodySchema.safeParse(body);
       const a = buttonSchema.safeParse(action);
       if (!b.success || !a.success || !expects.includes(a.data.value.kind)) {
-        logger.warn(`ignored ${actionId}: ${b.success ? (a.success ? 'button names the wrong kind of id' : a.error.issues[0]?.message) : b.error.issues[0]?.message}`);
+        const why = b.success ? (a.success ? 'button names the wrong kind of id' : (a.error.issues[0]?.message ?? 'malformed button')) : (b.error.issues[0]?.message ?? 'malformed payload');
+        logger.warn(`ignored ${actionId}: ${why}`);
+        // A forged or stale value from a known user is refused on the record.
+        if (b.success) await auditRefusal({ actor: b.data.user.id, action: `${actionId}.clicked`, target: a.success ? `${a.data.value.kind} id` : 'button value', incidentId: null, result: `refused: ${why}` });
         return;
       }
       const { user, container, channel, message } = b.data;

@@ -65,18 +65,45 @@ async function notify(deps: InteractionDeps, notifications: Notification[]): Pro
 const ephemeralTo = (click: Pick<Click, 'user' | 'channel' | 'threadTs'>, message: SlackMessage): Notification[] =>
   click.channel ? [{ to: 'ephemeral', channel: click.channel, user: click.user, ...(click.threadTs ? { threadTs: click.threadTs } : {}), message }] : [];
 
-/** Incident or service named by a button (or a command), re-read from the store and the catalog. */
-async function resolveTarget(deps: InteractionDeps, target: ButtonTarget): Promise<{ service: Service; incident: Incident | null } | { error: string }> {
-  if (target.kind === 'approval') return { error: 'that button does not name an incident' };
+/** What a button names, for the audit log (ids only: the values were validated as ids). */
+const targetLabel = (t: ButtonTarget): string => (t.kind === 'service' ? `service ${t.name}` : t.kind === 'incident' ? `incident ${t.id}` : `approval ${t.id}`);
+
+/**
+ * Incident or service named by a button (or a command), re-read from the store and the catalog.
+ * A target that does not resolve (a forged or stale value, a service gone from the catalog) and,
+ * with `open`, an incident that has been resolved since its message was posted are refused and
+ * audited under `action`.
+ */
+async function resolveTarget(
+  deps: InteractionDeps,
+  target: ButtonTarget,
+  audit: { action: string; actor: string; open?: boolean },
+): Promise<{ service: Service; incident: Incident | null } | { error: string }> {
+  const resolved = await lookUp(deps, target);
+  if ('error' in resolved || !audit.open || resolved.incident?.state !== 'resolved') {
+    if ('error' in resolved) {
+      await deps.store.appendAudit({ actor: audit.actor, action: audit.action, target: targetLabel(target), incidentId: resolved.incidentId, result: `refused: ${resolved.error}` });
+    }
+    return resolved;
+  }
+  const incident = resolved.incident;
+  await deps.store.appendAudit({ actor: audit.actor, action: audit.action, target: resolved.service.name, incidentId: incident.id, result: 'refused: the incident is resolved' });
+  return {
+    error: `this incident was resolved ${incident.resolvedAt ? `at ${slackDate(incident.resolvedAt, '{time}')} ` : ''}(the alarm is back to normal); to act anyway, use /leak ${audit.action.split('.')[0]} ${resolved.service.name}`,
+  };
+}
+
+async function lookUp(deps: InteractionDeps, target: ButtonTarget): Promise<{ service: Service; incident: Incident | null } | { error: string; incidentId: string | null }> {
+  if (target.kind === 'approval') return { error: 'that button does not name an incident', incidentId: null };
   if (target.kind === 'service') {
     const service = findService(deps.catalog, target.name);
-    if (!service) return { error: `no service ${target.name} in the catalog` };
+    if (!service) return { error: `no service ${target.name} in the catalog`, incidentId: null };
     return { service, incident: await openIncidentOf(deps.store, service.name) };
   }
   const incident = await deps.store.getIncident(target.id);
-  if (!incident) return { error: `incident ${target.id} is not in the store (expired?)` };
+  if (!incident) return { error: `incident ${target.id} is not in the store (expired?)`, incidentId: null };
   const service = findService(deps.catalog, incident.service);
-  if (!service) return { error: `service ${incident.service} is no longer in the catalog` };
+  if (!service) return { error: `service ${incident.service} is no longer in the catalog`, incidentId: incident.id };
   return { service, incident };
 }
 
@@ -104,7 +131,7 @@ export async function queueTriage(
 }
 
 export async function onRerun(deps: InteractionDeps, target: ButtonTarget, click: Click): Promise<void> {
-  const r = await resolveTarget(deps, target);
+  const r = await resolveTarget(deps, target, { action: 'triage.full.requested', actor: click.user });
   if ('error' in r) return notify(deps, ephemeralTo(click, renderError(r.error)));
   await queueTriage(deps, { service: r.service, scope: 'full', trigger: 'button', user: click.user, channel: click.channel ?? r.service.slackChannel, incident: r.incident });
 }
@@ -115,7 +142,7 @@ export async function onRerun(deps: InteractionDeps, target: ButtonTarget, click
  * the worker posts the approval request with `requestTermination` (see termination.ts).
  */
 export async function onTerminate(deps: InteractionDeps, target: ButtonTarget, click: Click): Promise<void> {
-  const r = await resolveTarget(deps, target);
+  const r = await resolveTarget(deps, target, { action: 'terminate.requested', actor: click.user, open: true });
   if ('error' in r) return notify(deps, ephemeralTo(click, renderError(r.error)));
   if (!(await deps.store.claim(`request:terminate:${r.incident?.id ?? r.service.name}`, REQUEST_DEDUPE_SECONDS))) {
     return notify(deps, ephemeralTo(click, plainMessage(`A termination request for ${code(r.service.name)} is being prepared; approve it in the thread.`)));
@@ -126,9 +153,12 @@ export async function onTerminate(deps: InteractionDeps, target: ButtonTarget, c
 }
 
 export async function onSilence(deps: InteractionDeps, target: ButtonTarget, click: Click): Promise<void> {
-  const r = await resolveTarget(deps, target);
+  const r = await resolveTarget(deps, target, { action: SILENCE_ACTION, actor: click.user });
   if ('error' in r) return notify(deps, ephemeralTo(click, renderError(r.error)));
-  if (!r.incident) return notify(deps, ephemeralTo(click, renderError('only an incident can be silenced')));
+  if (!r.incident) {
+    await deps.store.appendAudit({ actor: click.user, action: SILENCE_ACTION, target: r.service.name, incidentId: null, result: 'refused: no open incident to silence' });
+    return notify(deps, ephemeralTo(click, renderError('only an incident can be silenced')));
+  }
   const until = new Date(deps.now() + SILENCE_MINUTES * 60_000);
   await deps.store.appendAudit({ actor: click.user, action: SILENCE_ACTION, target: r.service.name, incidentId: r.incident.id, result: silenceResult(until) });
   await notify(deps, [
@@ -145,7 +175,7 @@ function viewOf(approval: Approval, service: Service): ApprovalView {
 
 /** Restart button or `/leak restart <service>`: an approval request, shown where approvers look. */
 export async function requestRestart(deps: InteractionDeps, target: ButtonTarget, click: Click): Promise<SlackMessage | null> {
-  const r = await resolveTarget(deps, target);
+  const r = await resolveTarget(deps, target, { action: 'restart.requested', actor: click.user, open: true });
   if ('error' in r) return answer(deps, click, renderError(r.error));
   const { service, incident } = r;
   if (!service.restart) {
