@@ -62,6 +62,10 @@ describe('signed Slack requests Bolt itself would crash on', () => {
         payload({ ...click, user: undefined }),
         payload({ ...click, team: { id: 'constructor' } }),
         payload({ ...click, channel: null }),
+        payload({ ...click, type: undefined, user: undefined }),
+        payload({ ...click, type: 'NaN', user: undefined }),
+        payload({ ...click, event: 'x' }),
+        payload({ ...click, name: 'x', user: 'U1' }),
         commandBody('help').replace('team_id=T1', 'team_id=__proto__'),
       ];
       for (const [i, body] of bodies.entries()) {

@@ -3,6 +3,12 @@
 import fc from 'fast-check';
 import type { FuzzTarget } from './targets.ts';
 
+/** The start of a case, to reproduce it from the report. */
+function preview(input: unknown): string {
+  const text = input instanceof Uint8Array ? Buffer.from(input.subarray(0, 200)).toString('base64') : (JSON.stringify(input) ?? String(input));
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
 export interface FuzzResult {
   target: string;
   cases: number;
@@ -27,7 +33,7 @@ export async function fuzzTarget<T>(target: FuzzTarget<T>, options: { cases: num
           await runner.run(input);
         } catch (err) {
           result.escapes += 1;
-          if (result.samples.length < 5) result.samples.push(`${err instanceof Error ? err.message : String(err)} (${target.size(input)} bytes)`);
+          if (result.samples.length < 5) result.samples.push(`${err instanceof Error ? err.message : String(err)} (${target.size(input)} bytes: ${preview(input)})`);
         }
         const ms = performance.now() - t0;
         if (ms > result.slowestMs) {
