@@ -76,6 +76,10 @@ export class ChannelPacer {
           for (const w of task.waiters) w.resolve(value);
         } catch (err) {
           for (const w of task.waiters) w.reject(err);
+        } finally {
+          // A write can take long (WebClient waiting out a 429's Retry-After, then retrying):
+          // the next one keeps its distance from when this one really went out.
+          lane.lastAt = this.now();
         }
       }
     } finally {
