@@ -1,6 +1,6 @@
 // MySQL and MariaDB sessions: one connection, three read-only statements (settings, the
 // connected-threads counter, and PROCESSLIST joined to INNODB_TRX and the lock waits).
-import mysql, { type Connection, type ConnectionOptions } from 'mysql2';
+import type { Connection, ConnectionOptions } from 'mysql2';
 import { capacityOf } from './capacity.ts';
 import { withDeadline } from './deadline.ts';
 import { cachedFingerprinter } from './fingerprint.ts';
@@ -91,6 +91,15 @@ export function mysqlQuery<T>(conn: Connection, sql: string, timeout: number, va
   });
 }
 
+/**
+ * A new (unconnected) mysql2 connection. mysql2 (~1 MB) is loaded on first use, so what reads
+ * only PostgreSQL (and the Lambda functions that never read a database) never load it.
+ */
+export async function createMysqlConnection(options: ConnectionOptions): Promise<Connection> {
+  const { default: mysql } = await import('mysql2');
+  return mysql.createConnection(options);
+}
+
 export function mysqlConnect(conn: Connection): Promise<void> {
   return new Promise((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
 }
@@ -98,7 +107,12 @@ export function mysqlConnect(conn: Connection): Promise<void> {
 export async function readMysql(target: DatabaseTarget, opts: ReadOptions): Promise<EngineRead> {
   const ctx = problemContext(target, opts.timeoutMs);
   const deadlineAt = Date.now() + opts.timeoutMs;
-  const conn = mysql.createConnection(mysqlConnectionOptions(target, opts.timeoutMs));
+  let conn: Connection;
+  try {
+    conn = await createMysqlConnection(mysqlConnectionOptions(target, opts.timeoutMs));
+  } catch (err) {
+    return { engine: target.declaredEngine, serverVersion: null, capacity: null, sessions: [], problems: [problemFromError(err, ctx)] };
+  }
   conn.on('error', () => undefined);
   const close = () => conn.destroy();
   let flavor: Engine = target.declaredEngine;

@@ -1,12 +1,12 @@
 // Guarded termination: end a session only if it is still the one the snapshot condemned (same
 // pid and start time) and still doing what condemned it (idle in transaction / idle, long
 // enough). A stale approval must never kill a fresh session that reused the pid.
-import mysql from 'mysql2';
+import type { Connection } from 'mysql2';
 import pg from 'pg';
 import { z } from 'zod';
 import { withDeadline } from './deadline.ts';
 import type { Session, SnapshotProblem } from './model.ts';
-import { mysqlConnect, mysqlConnectionOptions, mysqlQuery } from './mysql.ts';
+import { createMysqlConnection, mysqlConnect, mysqlConnectionOptions, mysqlQuery } from './mysql.ts';
 import { connectPg, destroyPgClient, isoFromEpoch, microsFromIso, problemContext } from './postgres.ts';
 import { invalidTargetProblem, problemFromError } from './problems.ts';
 import { DatabaseUrlError, parseDatabaseUrl } from './target.ts';
@@ -180,7 +180,13 @@ async function terminateMysql(url: string, targets: TerminationTarget[], opts: z
   const ctx = problemContext(target, opts.timeoutMs);
   const deadlineAt = Date.now() + opts.timeoutMs;
   const results: TerminationResult[] = [];
-  const conn = mysql.createConnection(mysqlConnectionOptions(target, opts.timeoutMs));
+  let conn: Connection;
+  try {
+    conn = await createMysqlConnection(mysqlConnectionOptions(target, opts.timeoutMs));
+  } catch (err) {
+    const problem = problemFromError(err, ctx);
+    return { results: targets.map((t) => ({ id: t.id, outcome: 'failed' as const, reason: problem.message })), problems: [problem] };
+  }
   conn.on('error', () => undefined);
   const close = () => conn.destroy();
   const left = () => Math.max(1, deadlineAt - Date.now());

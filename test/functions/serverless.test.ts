@@ -26,7 +26,7 @@ const functions = sls['functions'] as Record<string, Obj>;
 const resources = sls['resources']['Resources'] as Record<string, Obj>;
 
 describe('serverless.yml', () => {
-  it('declares the four functions, ESM-bundled, on Node 20 arm64', () => {
+  it('declares the four functions, on Node 20 arm64, each deployed from its own prebuilt bundle', () => {
     expect(Object.keys(functions).sort()).toEqual(['alarm', 'slack', 'webhook', 'worker']);
     expect(Object.fromEntries(Object.entries(functions).map(([k, f]) => [k, f['handler']]))).toEqual({
       alarm: 'functions/alarm.handler',
@@ -36,11 +36,19 @@ describe('serverless.yml', () => {
     });
     expect(sls['provider']).toMatchObject({ name: 'aws', runtime: 'nodejs20.x', architecture: 'arm64' });
     expect(sls['package']['individually']).toBe(true);
-    expect(sls['plugins']).toEqual(expect.arrayContaining(['serverless-esbuild']));
-    expect(sls['custom']['esbuild']).toMatchObject({ format: 'esm', outputFileExtension: '.mjs', platform: 'node', target: 'node20', minify: true });
-    // Nothing is left for the runtime to resolve (bench/bundles.bench.ts checks the bundles).
-    expect(sls['custom']['esbuild']['exclude']).toEqual([]);
-    expect(sls['custom']['esbuild']['external']).toBeUndefined();
+    // scripts/build-lambdas.mjs builds each function (minified, code-split ESM, everything
+    // bundled; bench/bundles.bench.ts checks the bundles) before packaging, as a plugin.
+    expect(sls['plugins']).toEqual(expect.arrayContaining(['./scripts/build-lambdas.mjs']));
+    expect(sls['plugins']).not.toContain('serverless-esbuild');
+    for (const [name, fn] of Object.entries(functions)) expect(fn['package'], name).toEqual({ artifact: `.build/${name}.zip` });
+    // The catalog goes into every zip.
+    expect(sls['package']['patterns']).toEqual(['${param:catalog}']);
+  });
+
+  it('builds minified ESM for Node 20, code-split, with nothing left to resolve at run time', () => {
+    const script = read('scripts/build-lambdas.mjs');
+    for (const option of [/splitting: true/, /format: 'esm'/, /platform: 'node'/, /target: 'node20'/, /minify: true/, /bundle: true/]) expect(script).toMatch(option);
+    expect(script).not.toMatch(/\bexternal:|packages: 'external'/);
   });
 
   it('routes the HTTP API, the alarm topic and the EventBridge rule, and the queue', () => {
