@@ -65,7 +65,9 @@ export function kubernetesClientProblem(): string | null {
   try {
     version = (createRequire(import.meta.url)('@kubernetes/client-node/package.json') as { version: string }).version;
   } catch {
-    return 'the Kubernetes client (@kubernetes/client-node) is not installed';
+    // Inside a Lambda bundle there is no node_modules to look in: the client is bundled, and a
+    // failing dynamic import is reported by the caller with its own reason.
+    return null;
   }
   if (Number(version.split('.')[0]) >= 2 && !nodeAtLeast(22, 19)) {
     return `@kubernetes/client-node ${version} needs Node 22.19 or later and this is Node ${process.versions.node}: run on Node 22, pin @kubernetes/client-node 1.x, or pass clients.kube`;
