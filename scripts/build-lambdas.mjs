@@ -97,7 +97,7 @@ export async function buildFunction({ name, entry, artifact, include = [], root 
   });
   for (const file of include) {
     const from = join(root, file);
-    if (!existsSync(from)) throw new Error(`build-lambdas: ${file} (packaged with ${name}) does not exist${/leakhound\.yml$/.test(file) ? ': copy leakhound.example.yml and fill it in (docs/deploy.md, step 3)' : ''}`);
+    if (!existsSync(from)) throw new Error(`build-lambdas: ${file} (packaged with ${name}) does not exist${/leakhound\.yml$/.test(file) ? ': copy leakhound.example.yml and fill it in (README, "Deploying to AWS", step 3)' : ''}`);
     await mkdir(dirname(join(outdir, file)), { recursive: true });
     await writeFile(join(outdir, file), await readFile(from));
   }

@@ -2,7 +2,7 @@
 // 2 = SHA256withRSA) as the AWS docs describe, with the certificate fetched only from
 // https://sns.<topic's region>.amazonaws.com, and only for configured topics. Written on
 // node:crypto because the npm validators can neither take an injected certificate fetcher nor
-// bound the fetch (time, size); see docs/deploy.md.
+// bound the fetch (time, size); see README.md, "Deploying to AWS".
 // https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
 import { X509Certificate, verify as verifySignature } from 'node:crypto';
 import { z } from 'zod';
