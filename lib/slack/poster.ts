@@ -190,8 +190,18 @@ export class IncidentPoster {
   private async create(incident: Incident, message: SlackMessage): Promise<SlackThread> {
     const lane = this.lane(incident);
     const posted = await this.pacer.schedule(lane, () => this.sink.post({ channel: lane }, message));
-    const set = await this.store.setThread(incident.id, { channel: posted.channel, ts: posted.ts });
-    if (set.ok) return this.remember(incident.id, { channel: posted.channel, ts: posted.ts });
+    const mine = { channel: posted.channel, ts: posted.ts };
+    const isMine = (t: SlackThread | null | undefined) => t?.channel === mine.channel && t.ts === mine.ts;
+    let set: Awaited<ReturnType<PosterStore['setThread']>>;
+    try {
+      set = await this.store.setThread(incident.id, mine);
+    } catch (err) {
+      if (await this.recordedAfterAll(incident, lane, mine, isMine)) return this.remember(incident.id, mine);
+      throw err;
+    }
+    if (set.ok) return this.remember(incident.id, mine);
+    // A write that timed out but landed, retried by the SDK, finds its own thread already set.
+    if (set.reason === 'already-set' && isMine(set.incident.thread)) return this.remember(incident.id, mine);
     if (set.reason === 'already-set' && set.incident.thread) {
       const winner = this.remember(incident.id, set.incident.thread);
       await this.pacer.schedule(lane, () => this.sink.delete(posted.channel, posted.ts));
@@ -199,6 +209,22 @@ export class IncidentPoster {
       return winner;
     }
     throw new Error(`incident ${incident.id} is not in the store`);
+  }
+
+  /**
+   * The top message went out but the store did not take its thread (throttled, down): unless a
+   * re-read shows it was recorded after all, take the message back, or the retry of this job
+   * posts a second top message and this one stays behind, orphaned. When even the re-read fails,
+   * the message stays: a duplicate is better than a thread that points at a deleted message.
+   */
+  private async recordedAfterAll(incident: Incident, lane: string, mine: SlackThread, isMine: (t: SlackThread | null | undefined) => boolean): Promise<boolean> {
+    try {
+      if (isMine((await this.store.getIncident(incident.id))?.thread)) return true;
+      await this.pacer.schedule(lane, () => this.sink.delete(mine.channel, mine.ts));
+    } catch (err) {
+      this.onError(err, `top message of ${incident.id} posted but not recorded`);
+    }
+    return false;
   }
 
   private async uploadGraph(incident: Incident, thread: SlackThread, graph: GraphImage): Promise<void> {

@@ -47,6 +47,8 @@ export function startWorker(options: {
   pacer?: PacerOptions;
   secrets?: string[];
   restartSeconds?: number;
+  /** Multiplies job delays (verification); default 1. */
+  delayScale?: number;
 }): Worker {
   const client = createSlackClient(BOT_TOKEN, { slackApiUrl: options.slack.apiUrl, timeoutMs: 5_000, retryConfig: { retries: 3, minTimeout: 100, maxTimeout: 500 } });
   const channelOf = (service: string) => options.catalog.services.find((s) => s.name === service)?.slackChannel ?? options.catalog.defaults.slackChannel;
@@ -57,7 +59,7 @@ export function startWorker(options: {
     ...(options.pacer ? { pacer: options.pacer } : {}),
     onError: (err, what) => options.log.warn(`slack: ${what}`, { reason: String(err) }),
   });
-  const queue = new InProcessJobQueue(null, { maxAttempts: 3, delayScale: 0, onError: (env, err, attempt) => options.log.warn('job failed', { type: env.job.type, attempt, reason: String(err) }) });
+  const queue = new InProcessJobQueue(null, { maxAttempts: 3, delayScale: options.delayScale ?? 1, onError: (env, err, attempt) => options.log.warn('job failed', { type: env.job.type, attempt, reason: String(err) }) });
   const deps: WorkerDeps = {
     catalog: options.catalog,
     store: options.store,

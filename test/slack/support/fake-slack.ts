@@ -1,6 +1,7 @@
 // A local stand-in for the Slack Web API: answers the methods Leakhound calls, checks messages
 // against Block Kit limits the way Slack would (invalid_blocks), records every call with its raw
-// body, and can answer 429 with Retry-After to exercise WebClient's rate-limit handling.
+// body, and can answer 429 with Retry-After to exercise WebClient's rate-limit handling, or 5xx
+// to stand in for an outage.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
@@ -77,6 +78,8 @@ export class FakeSlack {
   usergroups: Record<string, string[]> = {};
   /** Answer the next N calls of a method with 429 and this Retry-After. */
   private readonly rateLimits = new Map<string, { times: number; retryAfter: number }>();
+  /** Answer the next N calls of a method with this HTTP error (a Slack outage). */
+  private readonly failures = new Map<string, { times: number; status: number }>();
   /** Delay every answer (to check timeouts). */
   delayMs = 0;
   private server: Server | null = null;
@@ -102,6 +105,11 @@ export class FakeSlack {
 
   rateLimit(method: string, retryAfterSeconds: number, times = 1): void {
     this.rateLimits.set(method, { times, retryAfter: retryAfterSeconds });
+  }
+
+  /** The next `times` calls of `method` get `status` (500, 502, 503…) instead of an answer. */
+  fail(method: string, status: number, times = 1): void {
+    this.failures.set(method, { times, status });
   }
 
   reset(): void {
@@ -147,6 +155,14 @@ export class FakeSlack {
       call.status = 429;
       res.writeHead(429, { 'retry-after': String(limit.retryAfter), 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
+    const failure = this.failures.get(method);
+    if (failure && failure.times > 0) {
+      failure.times -= 1;
+      call.status = failure.status;
+      res.writeHead(failure.status, { 'content-type': 'text/html' });
+      res.end('<html><body>upstream error</body></html>');
       return;
     }
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
