@@ -4,6 +4,7 @@
 // signalled, so a hung `ssh` or a shell script's children do not outlive it.
 import { spawn } from 'node:child_process';
 import type { RestartTarget } from '../catalog/model.ts';
+import { scrubCredentials } from '../sessions/target.ts';
 import { deadlineMs, describeTarget, wrongTarget, type CommandOutput, type Executor, type RestartOptions, type RestartResult } from './executor.ts';
 
 export interface CommandExecutorOptions {
@@ -100,7 +101,10 @@ export class CommandExecutor implements Executor {
       child.on('exit', (code, signal) => done({ code, signal, spawnError: null }));
     });
 
-    const output: CommandOutput = { exitCode: run.code, signal: run.signal, stdout: stdout.text(), stderr: stderr.text(), truncated: stdout.truncated || stderr.truncated };
+    // What the command printed ends up in Slack, the audit log and the approval's history: a
+    // script that fails by printing its connection string or its password must not spread them.
+    const clean = outputScrubber(this.opts.env ?? process.env);
+    const output: CommandOutput = { exitCode: run.code, signal: run.signal, stdout: clean(stdout.text()), stderr: clean(stderr.text()), truncated: stdout.truncated || stderr.truncated };
     const finishedAt = new Date().toISOString();
     if (run.spawnError) {
       const code = (run.spawnError as NodeJS.ErrnoException).code;
@@ -115,6 +119,33 @@ export class CommandExecutor implements Executor {
     const last = lastLine(output.stderr) ?? lastLine(output.stdout);
     return { ...base, outcome: 'failed', message: `${what} ${how}${last ? `: ${last}` : ''}`, issued: true, finishedAt, output };
   }
+}
+
+/** Names of environment variables whose values are secrets. */
+const SECRET_NAME = /pass|pwd|(^|_)pw$|secret|token|credential|private|api_?key|session/i;
+
+/**
+ * Credential shapes (URL passwords, key=value secrets, tokens) and the command's own secrets:
+ * the values of its environment's secret-named variables and the passwords of URLs in it.
+ */
+export function outputScrubber(env: NodeJS.ProcessEnv): (text: string) => string {
+  const known = new Set<string>();
+  for (const [name, value] of Object.entries(env)) {
+    if (!value) continue;
+    if (SECRET_NAME.test(name) && value.length >= 6) known.add(value);
+    for (const m of value.matchAll(/:\/\/[^\s:/@]+:([^\s@/]+)@/g)) {
+      const password = m[1]!;
+      if (password.length < 4) continue;
+      known.add(password);
+      try {
+        known.add(decodeURIComponent(password));
+      } catch {
+        // Not percent-encoded: the raw form is enough.
+      }
+    }
+  }
+  const secrets = [...known].sort((a, b) => b.length - a.length);
+  return (text) => secrets.reduce((t, secret) => t.split(secret).join('[redacted]'), scrubCredentials(text));
 }
 
 function lastLine(text: string): string | null {

@@ -123,6 +123,25 @@ export function parseDatabaseUrl(raw: unknown): DatabaseTarget {
   };
 }
 
+const CREDENTIAL_PATTERNS: ReadonlyArray<[RegExp, string]> = [
+  // user:password@ in any URL (database URLs in error messages and command output).
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):[^\s@/]+@/gi, '$1:[redacted]@'],
+  // Slack tokens, also glued to other text.
+  [/xox[abposr]-[A-Za-z0-9-]+/g, 'xox?-[redacted]'],
+  [/xapp-[A-Za-z0-9-]+/g, 'xapp-[redacted]'],
+  // key=value secrets in DSNs, error messages and shells' output (PGPASSWORD=…, DB_TOKEN=…).
+  [/\b([A-Za-z_]*(?:password|passwd|pwd|secret|token))=([^\s&;,"')]+)/gi, '$1=[redacted]'],
+  // AWS access key ids.
+  [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, '$1[redacted]'],
+];
+
+/** Removes anything shaped like a credential from text produced elsewhere (errors, command output, input). */
+export function scrubCredentials(s: string): string {
+  let out = s;
+  for (const [re, to] of CREDENTIAL_PATTERNS) out = out.replace(re, to);
+  return out;
+}
+
 /** Removes a secret from a message that a driver or server produced, in case it echoed it. */
 export function scrubSecret(message: string, secret: string): string {
   return secret.length >= 3 ? message.split(secret).join('***') : message;

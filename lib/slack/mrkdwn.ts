@@ -2,6 +2,8 @@
 // entity or a surrogate pair in half, and scrubbing anything that looks like a credential before
 // it can leave the bot. Pure.
 
+import { scrubCredentials } from '../sessions/target.ts';
+
 /** Block Kit limits (https://docs.slack.dev/reference/block-kit). Kept in one place so tests check against the same numbers. */
 export const LIMITS = {
   blocksPerMessage: 50,
@@ -98,24 +100,8 @@ export function codeBlock(lines: readonly string[], max: number, more?: (n: numb
   return '```\n' + fitLines(safe, max - 8, more) + '\n```';
 }
 
-const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
-  // user:password@ in any URL (database URLs in error messages).
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):[^\s@/]+@/gi, '$1:[redacted]@'],
-  // Slack tokens, also glued to other text.
-  [/xox[abposr]-[A-Za-z0-9-]+/g, 'xox?-[redacted]'],
-  [/xapp-[A-Za-z0-9-]+/g, 'xapp-[redacted]'],
-  // key=value secrets in DSNs and error messages.
-  [/\b(password|passwd|pwd|secret|token)=([^\s&;]+)/gi, '$1=[redacted]'],
-  // AWS access key ids.
-  [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, '$1[redacted]'],
-];
-
 /** Removes anything shaped like a credential. Applied to every text that came from outside the renderer. */
-export function scrubSecrets(s: string): string {
-  let out = s;
-  for (const [re, to] of SECRET_PATTERNS) out = out.replace(re, to);
-  return out;
-}
+export const scrubSecrets = scrubCredentials;
 
 /** Text from a Report, a catalog or an error: scrubbed, then escaped. */
 export function safe(s: string): string {
