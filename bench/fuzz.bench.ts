@@ -1,10 +1,10 @@
 // Fuzzing every parser of outside input (test/security/fuzz/targets.ts): goroutine dumps in
 // every format, alarm and webhook payloads, Slack button values, `/leak` text and whole signed
-// Slack requests through the Bolt listeners, catalog files, database URLs and the query
-// fingerprinter. Over 100k generated or mutated cases; for each parser: cases run, throws that
-// escaped its boundary (must be 0), the slowest case, and time per byte of adversarial inputs
-// at 1 KB and 1 MB (linear when the ratio stays near or below 1; a quadratic scanner would
-// show about 1000).
+// Slack requests through the Bolt listeners, catalog files, database URLs, the query
+// fingerprinter, and outside text on its way out (credential scrubbers, the Report renderer).
+// Over 100k generated or mutated cases; for each: cases run, throws that escaped its boundary
+// (must be 0), the slowest case, and time per byte of adversarial inputs at 1 KB and 1 MB
+// (linear when the ratio stays near or below 1; a quadratic scanner would show about 1000).
 //
 //   node bin/run-ts.mjs bench/run.ts fuzz            (FUZZ_SEED=… for another run)
 import { fuzzTarget, linearity, type Linearity } from '../test/security/fuzz/run.ts';
@@ -20,6 +20,7 @@ const CASES: Record<string, number> = {
   catalog: 10_000,
   'database-urls': 20_000,
   'query-fingerprint': 20_000,
+  'outgoing-text': 10_000,
 };
 
 /** Above this, time per byte grows with size: something rescans its input. */

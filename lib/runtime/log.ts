@@ -2,6 +2,8 @@
 // outside (a payload's error, an exception message) is redacted and clipped before it is logged:
 // a bad record is logged by its reason, never by its content.
 
+import { scrubCredentials } from '../sessions/target.ts';
+
 export type Fields = Record<string, string | number | boolean | null | undefined | readonly string[]>;
 
 export interface Log {
@@ -10,21 +12,18 @@ export interface Log {
   error(message: string, fields?: Fields): void;
 }
 
+/** On top of scrubCredentials (URL passwords, Slack tokens, key=value secrets, AWS key ids). */
 const PATTERNS: ReadonlyArray<[RegExp, string]> = [
-  // user:password@ in any URL (database URLs inside driver errors).
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):[^\s@/]+@/gi, '$1:[redacted]@'],
-  [/\bxox[abposr]-[A-Za-z0-9-]+/g, 'xox?-[redacted]'],
-  [/\bxapp-[A-Za-z0-9-]+/g, 'xapp-[redacted]'],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]'],
-  [/\b(password|passwd|pwd|secret|token|signature)(["']?\s*[=:]\s*["']?)([^\s&;,"']+)/gi, '$1$2[redacted]'],
-  [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, '$1[redacted]'],
+  // "password": "…" in JSON and key: value, with any prefix (PGPASSWORD, X-Slack-Signature).
+  [/\b([A-Za-z_]*(?:password|passwd|pwd|secret|token|signature))(["']?\s*[=:]\s*["']?)([^\s&;,"']+)/gi, '$1$2[redacted]'],
   // Long base64/hex runs (signatures, keys, tokens of unknown shape); names with dashes survive.
   [/[A-Za-z0-9+/]{40,}={0,2}/g, '[redacted]'],
 ];
 
 /** Removes anything shaped like a credential and clips to `max` characters. */
 export function redact(text: string, max = 400): string {
-  let out = text;
+  let out = scrubCredentials(text);
   for (const [re, to] of PATTERNS) out = out.replace(re, to);
   out = out.replace(/[\r\n\t]+/g, ' ');
   return out.length > max ? `${out.slice(0, max)}…` : out;

@@ -124,8 +124,9 @@ export function parseDatabaseUrl(raw: unknown): DatabaseTarget {
 }
 
 const CREDENTIAL_PATTERNS: ReadonlyArray<[RegExp, string]> = [
-  // user:password@ in any URL (database URLs in error messages and command output).
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):[^\s@/]+@/gi, '$1:[redacted]@'],
+  // user:password@ in any URL (database URLs in error messages and command output). The scheme
+  // is bounded: unbounded, a long run like "a-a-a-…" was rescanned from every letter (quadratic).
+  [/\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@]+):[^\s@/]+@/gi, '$1:[redacted]@'],
   // Slack tokens, also glued to other text.
   [/xox[abposr]-[A-Za-z0-9-]+/g, 'xox?-[redacted]'],
   [/xapp-[A-Za-z0-9-]+/g, 'xapp-[redacted]'],

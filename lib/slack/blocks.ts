@@ -22,7 +22,7 @@ import {
   type KnownBlock,
   type SlackMessage,
 } from './message.ts';
-import { LIMITS, bold, code, codeBlock, escapeText, fitLines, plural, safe, slackDate } from './mrkdwn.ts';
+import { LIMITS, bold, code, codeBlock, escapeText, fitLines, plural, safe, scrubSecrets, slackDate } from './mrkdwn.ts';
 
 export * from './messages.ts';
 
@@ -43,8 +43,21 @@ export interface ReportRenderOptions {
 const SUMMARY_EVIDENCE = 4;
 const DETAIL_EVIDENCE = 8;
 
+/**
+ * Every string of a Report with credentials scrubbed: labels, function names, errors and targets
+ * come from dumps, drivers and alerts, and each field is rendered its own way (a header, inline
+ * code, a table), so the scrubbing happens once, here, for all of them.
+ */
+function scrubbed<T>(value: T): T {
+  if (typeof value === 'string') return scrubSecrets(value) as T;
+  if (Array.isArray(value)) return value.map(scrubbed) as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubbed(v)])) as T;
+  return value;
+}
+
 /** The incident's top-level message: what, how bad, who, and the buttons. */
-export function renderIncidentSummary(report: Report, opts: ReportRenderOptions): SlackMessage {
+export function renderIncidentSummary(raw: Report, opts: ReportRenderOptions): SlackMessage {
+  const report = scrubbed(raw);
   const blocks: KnownBlock[] = [header(headerText(report)), alertContext(report, opts.incident)];
   const cap = capacityBlock(report);
   if (cap) blocks.push(cap);
@@ -59,14 +72,16 @@ export function renderIncidentSummary(report: Report, opts: ReportRenderOptions)
 }
 
 /** The thread reply: every finding with its evidence, replicas, sessions, growth, gaps, actions. */
-export function renderReportDetails(report: Report, opts: ReportRenderOptions): SlackMessage {
+export function renderReportDetails(raw: Report, opts: ReportRenderOptions): SlackMessage {
+  const report = scrubbed(raw);
   const blocks: KnownBlock[] = [section(`${bold('Details')} of the triage of ${code(report.service ?? 'no service')} (${(report.elapsedMs / 1000).toFixed(1)} s)`)];
   blocks.push(...detailBlocks(report));
   return message(`Details: ${fallback(report)}`, blocks, metadataFor(report, opts.incident));
 }
 
 /** Everything in one message: for answers outside an incident thread and for the console. */
-export function renderReport(report: Report, opts: ReportRenderOptions): SlackMessage {
+export function renderReport(raw: Report, opts: ReportRenderOptions): SlackMessage {
+  const report = scrubbed(raw);
   const blocks: KnownBlock[] = [header(headerText(report)), alertContext(report, opts.incident)];
   const cap = capacityBlock(report);
   if (cap) blocks.push(cap);

@@ -6,7 +6,10 @@ import { parseLeakCommand, serviceNames } from '../../lib/slack/command.ts';
 import { renderUnknownSubcommand } from '../../lib/slack/messages.ts';
 import { ACTIONS } from '../../lib/slack/ids.ts';
 import { BOT_TOKEN, apiGatewayEvent, blockActionBody, commandBody } from '../slack/support/events.ts';
-import { harness, testCatalog } from '../slack/support/fixtures.ts';
+import { harness, sampleReport, testCatalog } from '../slack/support/fixtures.ts';
+import { renderIncidentSummary, renderReportDetails } from '../../lib/slack/blocks.ts';
+import { scrubSecrets } from '../../lib/slack/mrkdwn.ts';
+import { redact } from '../../lib/runtime/log.ts';
 
 describe('database URLs', () => {
   it('a password with an unencoded "@" and "/" is never shown, in part or whole (it spilled into the path)', () => {
@@ -21,6 +24,41 @@ describe('database URLs', () => {
     }
     // Encoded, it is an ordinary URL.
     expect(parseDatabaseUrl(`postgres://app:${encodeURIComponent('p@ss/Secret-Tail-77')}@db.internal:5432/app`).redacted).toBe('postgres://app:***@db.internal:5432/app');
+  });
+});
+
+describe('reports rendered for Slack', () => {
+  it('scrub every field, not only some: a pprof label, a function name, a gap target holding a connection string', () => {
+    const leaky = 'postgres://app:Label-Secret-55@db.internal/app';
+    const base = sampleReport();
+    const finding = base.findings[0]!;
+    const report = {
+      ...base,
+      verdict: { ...base.verdict, headline: `Transaction leak in dsn=${leaky}` },
+      findings: [{ ...finding, culprit: { ...finding.culprit!, function: `main.open(${leaky})`, labels: { dsn: leaky } } }],
+      gaps: [{ source: 'dumps' as const, target: leaky, reason: 'x' }],
+    };
+    for (const m of [renderIncidentSummary(report, { incident: null }), renderReportDetails(report, { incident: null })]) {
+      expect(JSON.stringify(m)).not.toContain('Label-Secret-55');
+      expect(JSON.stringify(m)).toContain('postgres://app:[redacted]@db.internal/app');
+    }
+  });
+
+  it('scrubbing a long dashed run takes linear time (the URL pattern rescanned it from every letter)', () => {
+    const time = (n: number) => {
+      const text = 'a-'.repeat(n / 2);
+      const t0 = performance.now();
+      scrubSecrets(text);
+      redact(text, Number.MAX_SAFE_INTEGER);
+      return performance.now() - t0;
+    };
+    time(1 << 14);
+    const small = Math.max(time(1 << 15), 0.5);
+    expect(time(1 << 18) / small).toBeLessThan(40); // 8x the input: quadratic was ~64x
+  });
+
+  it('log lines lose prefixed key=value secrets too (PGPASSWORD=…)', () => {
+    expect(redact('psql failed: PGPASSWORD=Pg-Secret-9 "db_password": "Js-Secret-9"')).not.toMatch(/Pg-Secret-9|Js-Secret-9/);
   });
 });
 
