@@ -24,12 +24,13 @@ import { messageToText } from '../../lib/slack/console-text.ts';
 import { DynamoStore } from '../../lib/store/dynamo.ts';
 import { replicaRoutes, startServer, type TestServer } from '../dumps/support.ts';
 import { deployment, startFakeKube, status, type FakeKube } from '../remediation/fake-kube.ts';
-import { assertAvailable, MARIADB_URL, mysqlReachable, PG15_URL, pgReachable, skipUnless, uniqueSuffix, withCredentials } from '../sessions/support.ts';
+import { startEmbeddedPostgres, type RunningPostgres } from '../../lib/localdb/embedded-postgres.ts';
+import { assertAvailable, MARIADB_URL, mysqlReachable, skipUnless, uniqueSuffix, withCredentials } from '../sessions/support.ts';
 import { channelId, FakeSlack, type RecordedCall } from '../slack/support/fake-slack.ts';
 import { startDynalite, type Dynalite } from '../store/dynalite.ts';
 import { snsAlarm, startWorker } from './support.ts';
 
-const [pgUp, myUp] = await Promise.all([pgReachable(PG15_URL), mysqlReachable(MARIADB_URL)]);
+const myUp = await mysqlReachable(MARIADB_URL);
 const DEADLINE_S = 3;
 const DEPLOYMENT = '/apis/apps/v1/namespaces/shop/deployments/orders-api';
 
@@ -67,11 +68,13 @@ class Throttle {
   }
 }
 
-describe.skipIf(skipUnless(pgUp && myUp))('faults end to end', () => {
+describe.skipIf(skipUnless(myUp))('faults end to end', () => {
   const sfx = uniqueSuffix();
   const pgRole = `lh_full_${sfx}`;
   const myUser = `lh_full_${sfx}`;
   const pw = `pw-${sfx}`;
+  // Its own PostgreSQL, so the role held here shows in no other suite's readings.
+  let pgServer: RunningPostgres;
   let admin: pg.Client;
   let holder: pg.Client;
   let myRoot: mysql.Connection;
@@ -87,13 +90,13 @@ describe.skipIf(skipUnless(pgUp && myUp))('faults end to end', () => {
   const patches = { ok: 0, conflicts: 0 };
 
   beforeAll(async () => {
-    assertAvailable(pgUp, `PostgreSQL at ${PG15_URL}`);
     assertAvailable(myUp, `MariaDB at ${MARIADB_URL}`);
     // PostgreSQL: a role whose CONNECTION LIMIT its application already uses up.
-    admin = new pg.Client({ connectionString: PG15_URL });
+    pgServer = await startEmbeddedPostgres();
+    admin = new pg.Client({ connectionString: pgServer.url });
     await admin.connect();
     await admin.query(`CREATE ROLE ${pgRole} LOGIN PASSWORD '${pw}' CONNECTION LIMIT 1`);
-    holder = new pg.Client({ connectionString: withCredentials(PG15_URL, pgRole, pw), application_name: 'billing-api' });
+    holder = new pg.Client({ connectionString: withCredentials(pgServer.url, pgRole, pw), application_name: 'lh-faults-holder' });
     holder.on('error', () => undefined);
     await holder.connect();
     // MariaDB: a user whose MAX_USER_CONNECTIONS its application already uses up.
@@ -129,7 +132,7 @@ describe.skipIf(skipUnless(pgUp && myUp))('faults end to end', () => {
     const dump = (route: string) => `${replicas.url}/${route}/debug/pprof/goroutine`;
     const urls = ['fast', 'hung', 'trickle', 'garbage', 'endless', 'boom'].map(dump).concat('http://replica-9.leakhound.invalid:6060');
     env = {
-      BILLING_DB: withCredentials(PG15_URL, pgRole, pw),
+      BILLING_DB: withCredentials(pgServer.url, pgRole, pw),
       LEDGER_DB: withCredentials(MARIADB_URL, myUser, pw, ''),
       ORDERS_DB: 'postgres://leakhound@127.0.0.1:1/orders',
       SEARCH_DB: 'postgres://leakhound@db.leakhound.invalid:5432/search',
@@ -177,7 +180,7 @@ services:
     myHolder?.destroy();
     await myRoot?.promise().query(`DROP USER IF EXISTS '${myUser}'@'%'`).catch(() => undefined);
     myRoot?.destroy();
-    await Promise.all([slack?.stop(), replicas?.close(), kube?.close(), dynamo?.close()]);
+    await Promise.all([slack?.stop(), replicas?.close(), kube?.close(), dynamo?.close(), pgServer?.stop()]);
   });
 
   const worker = (log = memoryLog(), delayScale = 1) =>

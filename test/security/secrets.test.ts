@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
 import { parseCatalog } from '../../lib/catalog/parse.ts';
+import { startEmbeddedPostgres, type RunningPostgres } from '../../lib/localdb/embedded-postgres.ts';
 import { CommandExecutor } from '../../lib/remediation/index.ts';
 import { handleAlarmEvent } from '../../lib/runtime/alarm.ts';
 import { memoryLog } from '../../lib/runtime/log.ts';
@@ -19,13 +20,11 @@ import { ACTIONS } from '../../lib/slack/ids.ts';
 import { createSlackLambdaHandler } from '../../lib/slack/lambda.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
 import { replicaRoutes, startServer, type TestServer } from '../dumps/support.ts';
-import { assertAvailable, PG15_URL, pgReachable, skipUnless, uniqueSuffix, withCredentials } from '../sessions/support.ts';
+import { uniqueSuffix, withCredentials } from '../sessions/support.ts';
 import { BOT_TOKEN, SIGNING_SECRET, apiGatewayEvent, blockActionBody, commandBody } from '../slack/support/events.ts';
 import { FakeSlack } from '../slack/support/fake-slack.ts';
 import { quietLogger } from '../slack/support/fixtures.ts';
 import { snsAlarm, startWorker } from '../reliability/support.ts';
-
-const pgUp = await pgReachable(PG15_URL);
 
 const sfx = uniqueSuffix();
 const ROLE = `lh_secret_${sfx}`;
@@ -36,7 +35,9 @@ const DUMP_PASSWORD = 's3cret';
 const DUMP_PASSWORD_2 = `dump-pw-${sfx}`;
 const LITERALS = [`alice.${sfx}@example.com`, '4111111111111111', '987-65-4320', `Zq-literal-${sfx}`, '31337.42'];
 
-describe.skipIf(skipUnless(pgUp))('secrets and personal data', () => {
+// Its own PostgreSQL: the open transactions planted here must not show in other suites' readings.
+describe('secrets and personal data', () => {
+  let server: RunningPostgres;
   let admin: pg.Client;
   const apps: pg.Client[] = [];
   let slack: FakeSlack;
@@ -49,21 +50,21 @@ describe.skipIf(skipUnless(pgUp))('secrets and personal data', () => {
   const summary: string[] = [];
 
   beforeAll(async () => {
-    assertAvailable(pgUp, `PostgreSQL at ${PG15_URL}`);
-    admin = new pg.Client({ connectionString: PG15_URL });
+    server = await startEmbeddedPostgres();
+    admin = new pg.Client({ connectionString: server.url });
     await admin.connect();
     await admin.query(`CREATE ROLE ${ROLE} LOGIN PASSWORD '${DB_PASSWORD}'`);
     await admin.query(`CREATE TABLE lh_accounts_${sfx} (id int PRIMARY KEY, email text, card text, ssn text, balance numeric)`);
     await admin.query(`GRANT ALL ON lh_accounts_${sfx} TO ${ROLE}`);
     await admin.query(`INSERT INTO lh_accounts_${sfx} VALUES (1, 'x', 'x', 'x', 0), (2, 'y', 'y', 'y', 0)`);
-    dbUrl = withCredentials(PG15_URL, ROLE, DB_PASSWORD);
+    dbUrl = withCredentials(server.url, ROLE, DB_PASSWORD);
     // The leak: two transactions left open, their last statements full of personal data.
     const statements = [
       `UPDATE lh_accounts_${sfx} SET email = '${LITERALS[0]}', card = '${LITERALS[1]}' WHERE id = 1`,
       `UPDATE lh_accounts_${sfx} SET ssn = '${LITERALS[2]}', balance = ${LITERALS[4]} WHERE id = 2 AND email <> '${LITERALS[3]}'`,
     ];
     for (const sql of statements) {
-      const c = new pg.Client({ connectionString: dbUrl, application_name: 'billing-api' });
+      const c = new pg.Client({ connectionString: dbUrl, application_name: 'payments-api' });
       c.on('error', () => undefined);
       await c.connect();
       await c.query('BEGIN');
@@ -94,7 +95,7 @@ describe.skipIf(skipUnless(pgUp))('secrets and personal data', () => {
     await admin?.query(`DROP TABLE IF EXISTS lh_accounts_${sfx}`).catch(() => undefined);
     await admin?.query(`DROP ROLE IF EXISTS ${ROLE}`).catch(() => undefined);
     await admin?.end().catch(() => undefined);
-    await Promise.all([slack?.stop(), replicas?.close()]);
+    await Promise.all([slack?.stop(), replicas?.close(), server?.stop()]);
   });
 
   it('no secret, connection string or query literal in any Slack call, answer, log line or audit entry', async () => {
@@ -102,20 +103,20 @@ describe.skipIf(skipUnless(pgUp))('secrets and personal data', () => {
     const deadReplica = `http://pprof:${DUMP_PASSWORD_2}@127.0.0.1:1/debug/pprof/goroutine`;
     const env = { BILLING_DB: dbUrl };
     // The restart command fails, and says why the careless way: the connection string, the password.
-    const script = "console.log('stopping billing-api'); console.error('restart failed: cannot reach ' + process.env.BILLING_DB + ' (PGPASSWORD=' + process.env.LH_PW + ')'); process.exit(1)";
+    const script = "console.log('stopping payments-api'); console.error('restart failed: cannot reach ' + process.env.BILLING_DB + ' (PGPASSWORD=' + process.env.LH_PW + ')'); process.exit(1)";
     const parsed = parseCatalog(
       `defaults:
   slackChannel: "#incidents"
   deadlineSeconds: 3
   dumps: { timeoutSeconds: 1 }
 services:
-  - name: billing-api
+  - name: payments-api
     database: { engine: postgres, url: { env: BILLING_DB } }
     dumps: { sources: [ { http: { urls: ${JSON.stringify([secretReplica, deadReplica])} } } ] }
     restart: { command: { argv: ${JSON.stringify([process.execPath, '-e', script])} } }
     slackChannel: "#billing"
     approvers: { users: [UAPPROVER1] }
-    alarms: { names: ["orders-db-*"], labels: { service: billing-api } }
+    alarms: { names: ["orders-db-*"], labels: { service: payments-api } }
 `,
       'secrets.yml',
       { env },
@@ -147,7 +148,7 @@ services:
     };
 
     // 1. The alarm, by Alertmanager with its token (and once with the token in the wrong place).
-    const alert = JSON.stringify({ version: '4', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'PostgresTooManyConnections', service: 'billing-api' }, annotations: { summary: 'billing-api: 97 of 100 connections' }, startsAt: new Date().toISOString() }] });
+    const alert = JSON.stringify({ version: '4', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'PostgresTooManyConnections', service: 'payments-api' }, annotations: { summary: 'payments-api: 97 of 100 connections' }, startsAt: new Date().toISOString() }] });
     for (const headers of [{ authorization: `Bearer ${WEBHOOK_TOKEN}` }, { authorization: `Token ${WEBHOOK_TOKEN}` }, { authorization: `Bearer ${WEBHOOK_TOKEN}x` }]) {
       const res = await hooks.request('/webhooks/alertmanager', { method: 'POST', body: alert, headers: { 'content-type': 'application/json', ...headers } });
       answers.push(await res.text());
@@ -157,7 +158,7 @@ services:
     await worker.queue.drain();
 
     // 2. People: commands (one with the bot token pasted in by mistake), Restart, approvals.
-    for (const text of ['triage billing-api', 'sessions billing-api', `triage ${BOT_TOKEN}`, `restart billing-api ${dbUrl}`, 'status']) await send(commandBody(text, { user: 'UREQUESTER' }));
+    for (const text of ['triage payments-api', 'sessions payments-api', `triage ${BOT_TOKEN}`, `restart payments-api ${dbUrl}`, 'status']) await send(commandBody(text, { user: 'UREQUESTER' }));
     await send(commandBody('help'), { secret: 'forged' });
     await worker.queue.drain();
     const incident = (await store.listOpenIncidents())[0]!;
