@@ -17,7 +17,7 @@ import {
 import type { ServiceMetrics } from '../metrics/index.ts';
 import { appOf, formatAge, type Session, type Snapshot, type Suspect, type SuspectKind } from '../sessions/index.ts';
 import { actionsFor } from './actions.ts';
-import { readingOf } from './reading.ts';
+import { readingOf, sessionsInDatabase } from './reading.ts';
 import type { CapacityView, Evidence, Gap, ReplicaRow, Report, ReportFinding, SessionSummary, Verdict, VerdictKind } from './report.ts';
 
 export interface BuildInput {
@@ -58,7 +58,7 @@ export function buildReport(input: BuildInput): Report {
   const goroutineFindings = findLeaks({ groups: merged });
 
   const addresses = new Set((dumps?.replicas ?? []).map((r) => r.address).filter((a): a is string => !!a));
-  const ours = snapshot ? sessionsOfService(snapshot.sessions, service.name, addresses) : { sessions: [], matched: false };
+  const ours = snapshot ? sessionsOfService(sessionsInDatabase(snapshot), service.name, addresses) : { sessions: [], matched: false };
   const ourIds = new Set(ours.sessions.map((s) => s.id));
   const ourSuspects = (snapshot?.suspects ?? []).filter((s) => ourIds.has(s.sessionId));
   // The dumps can prove what the database cannot: callers waiting in (*DB).conn mean the pool is
@@ -99,7 +99,7 @@ export function buildReport(input: BuildInput): Report {
     gaps,
     actions: [],
     channel: service.slackChannel,
-    reading: readingOf(snapshot, input.metrics),
+    reading: readingOf(snapshot, input.metrics, service.name),
   };
   report.actions = actionsFor(report, service, snapshot?.engine ?? null);
   return report;
