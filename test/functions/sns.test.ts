@@ -2,10 +2,9 @@
 // the test; the certificate is served by a local stub through the injected fetcher, because the
 // verifier itself only ever asks https://sns.<region>.amazonaws.com.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWebhookApp, type WebhookDeps } from '../../lib/runtime/webhook-app.ts';
-import { isSigningCertUrl, isSubscribeUrl, SnsVerifier, stringToSign, type SnsMessage } from '../../lib/runtime/sns.ts';
+import { isSigningCertUrl, isSubscribeUrl, stringToSign, type SnsMessage } from '../../lib/runtime/sns.ts';
 import { sourceAuth } from '../../lib/runtime/webhook-auth.ts';
-import { CERT_URL, ingestDeps, makeSigner, OTHER_TOPIC, snsNotification, SnsStub, TOPIC, type SnsSigner } from './support.ts';
+import { CERT_URL, makeSigner, OTHER_TOPIC, snsNotification, SnsStub, snsWebhook, TOPIC, type SnsSigner } from './support.ts';
 
 let signer: SnsSigner;
 let stub: SnsStub;
@@ -18,33 +17,8 @@ beforeAll(async () => {
 afterAll(() => stub.stop());
 
 function setup() {
-  const base = ingestDeps();
-  const certFetches: string[] = [];
-  const confirmations: string[] = [];
-  const deps: WebhookDeps = {
-    ...base,
-    auth: { alertmanager: sourceAuth('x'.repeat(20)), grafana: null },
-    sns: new SnsVerifier({
-      topicArns: [TOPIC],
-      fetchCert: (url, signal) => {
-        certFetches.push(url);
-        return stub.fetch(url, signal);
-      },
-    }),
-    confirm: (url, signal) => {
-      confirmations.push(url);
-      return stub.fetch(url, signal);
-    },
-  };
-  const app = createWebhookApp({ deps: async () => deps, maxBodyBytes: 256 * 1024, log: base.log });
-  // SNS posts text/plain with its own headers.
-  const send = (m: unknown) =>
-    app.request('/webhooks/sns', {
-      method: 'POST',
-      body: typeof m === 'string' ? m : JSON.stringify(m),
-      headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': (m as SnsMessage).Type ?? 'Notification', 'x-amz-sns-topic-arn': TOPIC },
-    });
-  return { app, send, store: base.store, queue: base.queue, certFetches, confirmations };
+  const h = snsWebhook(stub, { auth: { alertmanager: sourceAuth('x'.repeat(20)), grafana: null }, headers: { 'x-amz-sns-topic-arn': TOPIC } });
+  return { ...h, store: h.base.store, queue: h.base.queue };
 }
 
 const errorOf = async (res: Response) => ((await res.json()) as { error: string }).error;

@@ -17,7 +17,8 @@ import { InProcessJobQueue } from '../../lib/jobs/in-process.ts';
 import { jobSchema, type EnqueueOptions, type Job, type JobInput, type JobQueue } from '../../lib/jobs/model.ts';
 import { memoryLog } from '../../lib/runtime/log.ts';
 import type { IngestDeps } from '../../lib/runtime/ingest.ts';
-import { stringToSign, type SnsMessage } from '../../lib/runtime/sns.ts';
+import { SnsVerifier, stringToSign, type SnsMessage } from '../../lib/runtime/sns.ts';
+import { createWebhookApp, type WebhookDeps } from '../../lib/runtime/webhook-app.ts';
 import type { SlackMessage } from '../../lib/slack/message.ts';
 import type { FileUpload, PostTarget, SlackSink } from '../../lib/slack/sink.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
@@ -280,4 +281,48 @@ export function snsNotification(signer: SnsSigner, overrides: Partial<SnsMessage
     },
     version,
   );
+}
+
+export interface SnsWebhookOptions {
+  auth?: WebhookDeps['auth'];
+  /** How subscription confirmations are followed; default: recorded and fetched from the stub. */
+  confirm?: WebhookDeps['confirm'];
+  /** Extra headers on every request, e.g. the topic ARN header SNS sends. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * The webhook app with an SNS verifier for TOPIC whose certificates come from `stub`, and a
+ * `send` that posts a message the way SNS does (text/plain, its message-type header).
+ */
+export function snsWebhook(stub: SnsStub, opts: SnsWebhookOptions = {}) {
+  const base = ingestDeps();
+  const certFetches: string[] = [];
+  const confirmations: string[] = [];
+  const deps: WebhookDeps = {
+    ...base,
+    auth: opts.auth ?? { alertmanager: null, grafana: null },
+    sns: new SnsVerifier({
+      topicArns: [TOPIC],
+      fetchCert: (url, signal) => {
+        certFetches.push(url);
+        return stub.fetch(url, signal);
+      },
+    }),
+    confirm:
+      opts.confirm ??
+      ((url, signal) => {
+        confirmations.push(url);
+        return stub.fetch(url, signal);
+      }),
+  };
+  const app = createWebhookApp({ deps: async () => deps, maxBodyBytes: 256 * 1024, log: base.log });
+  // Any body, so tests can send what SNS never would.
+  const send = (m: unknown) =>
+    app.request('/webhooks/sns', {
+      method: 'POST',
+      body: typeof m === 'string' ? m : JSON.stringify(m),
+      headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': (m as SnsMessage).Type ?? 'Notification', ...opts.headers },
+    });
+  return { app, send, base, certFetches, confirmations };
 }

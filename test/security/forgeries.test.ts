@@ -10,7 +10,7 @@ import { SnsVerifier, type SnsMessage } from '../../lib/runtime/sns.ts';
 import { GRAFANA_SIGNATURE_HEADER, GRAFANA_TIMESTAMP_HEADER, hmacHex, sourceAuth } from '../../lib/runtime/webhook-auth.ts';
 import type { Store } from '../../lib/store/model.ts';
 import { ACTIONS } from '../../lib/slack/ids.ts';
-import { fixtureText, ingestDeps, makeSigner, OTHER_TOPIC, snsNotification, SnsStub, TOPIC, type SnsSigner } from '../functions/support.ts';
+import { fixtureText, ingestDeps, makeSigner, OTHER_TOPIC, snsNotification, SnsStub, snsWebhook, TOPIC, type SnsSigner } from '../functions/support.ts';
 import { SIGNING_SECRET, apiGatewayEvent, blockActionBody, commandBody, sign } from '../slack/support/events.ts';
 import { harness, type Harness } from '../slack/support/fixtures.ts';
 
@@ -139,19 +139,12 @@ describe('SNS over HTTPS', () => {
   afterAll(() => stub.stop());
 
   function setup() {
-    const base = ingestDeps();
-    const certFetches: string[] = [];
-    const deps: WebhookDeps = {
-      ...base,
-      auth: { alertmanager: null, grafana: null },
-      sns: new SnsVerifier({ topicArns: [TOPIC], fetchCert: (url, signal) => (certFetches.push(url), stub.fetch(url, signal)) }),
+    const h = snsWebhook(stub, {
       confirm: async () => {
         throw new Error('a forged confirmation was followed');
       },
-    };
-    const app = createWebhookApp({ deps: async () => deps, maxBodyBytes: 256 * 1024, log: base.log });
-    const send = (m: SnsMessage) => app.request('/webhooks/sns', { method: 'POST', body: JSON.stringify(m), headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': m.Type } });
-    return { send, base, certFetches, calls: storeCalls(base.store) };
+    });
+    return { send: h.send, base: h.base, certFetches: h.certFetches, calls: storeCalls(h.base.store) };
   }
 
   const good = () => snsNotification(signer);
