@@ -12,7 +12,6 @@ import {
   signatureByKind,
   type Dump,
   type Finding,
-  type StackGroup,
 } from '../goroutines/index.ts';
 import type { ServiceMetrics } from '../metrics/index.ts';
 import { appOf, formatAge, type Session, type Snapshot, type Suspect, type SuspectKind } from '../sessions/index.ts';
@@ -345,7 +344,9 @@ function replicaRows(dumps: DumpCollection | null, sessions: Session[]): Replica
   return (dumps?.replicas ?? []).map((r) => {
     const own = r.address ? sessions.filter((s) => s.clientAddress === r.address) : [];
     const open = own.filter((s) => OPEN_STATES.has(s.state));
-    const count = (kind: Finding['kind']) => (r.dump ? countKind(r.dump.groups, kind) : 0);
+    // Classify each replica once; the columns are sums over its findings.
+    const findings = r.dump ? findLeaks({ groups: r.dump.groups }) : [];
+    const count = (kind: Finding['kind']) => findings.filter((f) => f.kind === kind).reduce((n, f) => n + f.count, 0);
     return {
       replica: r.replica,
       address: r.address,
@@ -360,12 +361,6 @@ function replicaRows(dumps: DumpCollection | null, sessions: Session[]): Replica
       oldestTransactionMs: open.length ? Math.max(...open.map((s) => s.transactionAgeMs ?? 0)) : null,
     };
   });
-}
-
-function countKind(groups: StackGroup[], kind: Finding['kind']): number {
-  return findLeaks({ groups })
-    .filter((f) => f.kind === kind)
-    .reduce((n, f) => n + f.count, 0);
 }
 
 function sessionSummary(snapshot: Snapshot, ours: Session[], suspects: Suspect[]): SessionSummary {
