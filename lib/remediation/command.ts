@@ -4,7 +4,7 @@
 // signalled, so a hung `ssh` or a shell script's children do not outlive it.
 import { spawn } from 'node:child_process';
 import type { RestartTarget } from '../catalog/model.ts';
-import { scrubCredentials } from '../sessions/target.ts';
+import { redact, secretsOfEnv } from '../redact/index.ts';
 import { deadlineMs, describeTarget, wrongTarget, type CommandOutput, type Executor, type RestartOptions, type RestartResult } from './executor.ts';
 
 export interface CommandExecutorOptions {
@@ -39,8 +39,12 @@ class Tail {
       }
     }
   }
+  /** What is kept; when the start was cut, from the first whole line (a cut secret is not recognisable). */
   text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
+    const all = Buffer.concat(this.chunks).toString('utf8');
+    if (!this.truncated) return all;
+    const nl = all.indexOf('\n');
+    return nl === -1 ? '' : all.slice(nl + 1);
   }
 }
 
@@ -121,31 +125,10 @@ export class CommandExecutor implements Executor {
   }
 }
 
-/** Names of environment variables whose values are secrets. */
-const SECRET_NAME = /pass|pwd|(^|_)pw$|secret|token|credential|private|api_?key|session/i;
-
-/**
- * Credential shapes (URL passwords, key=value secrets, tokens) and the command's own secrets:
- * the values of its environment's secret-named variables and the passwords of URLs in it.
- */
+/** Credential shapes, and the command's own secrets: those of the environment it ran with. */
 export function outputScrubber(env: NodeJS.ProcessEnv): (text: string) => string {
-  const known = new Set<string>();
-  for (const [name, value] of Object.entries(env)) {
-    if (!value) continue;
-    if (SECRET_NAME.test(name) && value.length >= 6) known.add(value);
-    for (const m of value.matchAll(/:\/\/[^\s:/@]+:([^\s@/]+)@/g)) {
-      const password = m[1]!;
-      if (password.length < 4) continue;
-      known.add(password);
-      try {
-        known.add(decodeURIComponent(password));
-      } catch {
-        // Not percent-encoded: the raw form is enough.
-      }
-    }
-  }
-  const secrets = [...known].sort((a, b) => b.length - a.length);
-  return (text) => secrets.reduce((t, secret) => t.split(secret).join('[redacted]'), scrubCredentials(text));
+  const known = secretsOfEnv(env);
+  return (text) => redact(text, { known });
 }
 
 function lastLine(text: string): string | null {

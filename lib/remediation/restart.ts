@@ -7,7 +7,7 @@
 // What runs is what was approved (the target stored on the approval), not today's catalog.
 import type { RestartTarget } from '../catalog/model.ts';
 import type { JobQueue } from '../jobs/index.ts';
-import { scrubCredentials } from '../sessions/target.ts';
+import { redact } from '../redact/index.ts';
 import type { Approval, ApprovalState, Store } from '../store/index.ts';
 import { deadlineMs, describeTarget, executorFor, type Executor, type Executors, type RestartProgress, type RestartResult } from './executor.ts';
 import { saveEvidence, type EvidenceItem, type EvidenceStore, type SavedEvidence } from './evidence.ts';
@@ -96,7 +96,7 @@ export async function runRestart(input: RunRestartInput): Promise<RunRestartResu
   }
   // The message goes into the approval's history, the audit log and Slack: no credential in it,
   // whatever a platform's error or a command's output said.
-  result = { ...result, message: scrubCredentials(result.message) };
+  result = { ...result, message: redact(result.message) };
   const ok = result.outcome === 'completed';
   const final = await store.transition(approval.id, 'executing', ok ? 'done' : 'failed', actor, result.message.slice(0, 2000));
   await audit(ok ? 'restart.completed' : 'restart.failed', `${result.outcome}: ${result.message}`);

@@ -2,6 +2,7 @@
 // service claims). Pure; the Report and approval messages themselves are lib/slack's.
 import type { RunRestartResult, RunTerminateResult, VerificationCheck } from '../remediation/index.ts';
 import { plainMessage, type SlackMessage } from '../slack/message.ts';
+import { redact } from '../redact/index.ts';
 import { code, safe } from '../slack/mrkdwn.ts';
 
 export function restartNote(r: RunRestartResult): SlackMessage {
@@ -32,6 +33,6 @@ export function verificationNote(action: string, check: VerificationCheck): Slac
 
 export function unmappedNote(alertName: string): SlackMessage {
   return plainMessage(
-    `:grey_question: Alarm ${code(alertName)} maps to no service in the catalog, so nothing was triaged. Map it under a service (alarms.names, alarms.dimensions or alarms.labels).`,
+    `:grey_question: Alarm ${code(redact(alertName))} maps to no service in the catalog, so nothing was triaged. Map it under a service (alarms.names, alarms.dimensions or alarms.labels).`,
   );
 }

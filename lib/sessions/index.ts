@@ -16,6 +16,7 @@ export {
   type TerminateOptions,
 } from './terminate.ts';
 export { verdictOf, clusterSuspects, describeCluster, type Verdict, type VerdictLevel, type SuspectCluster } from './verdict.ts';
-export { redactUrl, parseDatabaseUrl, DatabaseUrlError, type DatabaseTarget } from './target.ts';
+export { parseDatabaseUrl, DatabaseUrlError, type DatabaseTarget } from './target.ts';
+export { redactUrl } from '../redact/index.ts';
 export { capacityOf, isNearFull } from './capacity.ts';
 export { formatAge } from './age.ts';

@@ -2,7 +2,7 @@
 // what happened and what to do, so a full or locked-down database still yields a useful answer.
 import type { ProblemKind, SnapshotProblem } from './model.ts';
 import type { UrlEngine } from './target.ts';
-import { scrubSecret } from './target.ts';
+import { redact } from '../redact/index.ts';
 
 export interface ProblemContext {
   engine: UrlEngine;
@@ -56,7 +56,7 @@ function fullRemedy(engine: UrlEngine, user: string): string {
 /** Maps a connection or query failure to a problem. Never includes the password. */
 export function problemFromError(err: unknown, ctx: ProblemContext): SnapshotProblem {
   const { code, errno, message: raw } = errorFields(err);
-  const msg = scrubSecret(raw, ctx.password).replace(/\s+/g, ' ').trim();
+  const msg = redact(raw, { known: [ctx.password] }).replace(/\s+/g, ' ').trim();
   const server = ctx.engine === 'postgres' ? 'PostgreSQL' : 'MySQL/MariaDB';
   const at = `${server} at ${ctx.where}`;
 

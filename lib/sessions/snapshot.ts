@@ -8,7 +8,8 @@ import { readMysql } from './mysql.ts';
 import { readPostgres } from './postgres.ts';
 import { invalidTargetProblem } from './problems.ts';
 import type { EngineRead } from './read.ts';
-import { DatabaseUrlError, parseDatabaseUrl, redactUrl } from './target.ts';
+import { redactUrl } from '../redact/index.ts';
+import { DatabaseUrlError, parseDatabaseUrl } from './target.ts';
 
 const optionsSchema = z
   .object({

@@ -1,6 +1,7 @@
 // Database URLs: which engine a URL names, its connection parts, and a printable form of it.
 // A password must never be echoed, so every URL that reaches a message goes through redactUrl.
 import { z } from 'zod';
+import { redactUrl } from '../redact/index.ts';
 import type { Engine } from './model.ts';
 
 export type UrlEngine = 'postgres' | 'mysql';
@@ -37,8 +38,6 @@ const SCHEMES: Record<string, { engine: UrlEngine; declared: Engine; port: numbe
   'mariadb:': { engine: 'mysql', declared: 'mariadb', port: 3306 },
 };
 
-const SECRET_PARAMS = ['password', 'sslpassword', 'pass', 'passwd'];
-
 const urlSchema = z.string().trim().min(1, 'the database URL is empty').max(4096, 'the database URL is too long');
 
 /**
@@ -47,28 +46,6 @@ const urlSchema = z.string().trim().min(1, 'the database URL is empty').max(4096
  * sits in the path or the query, where no redaction looks.
  */
 const cutAuthority = (u: URL): boolean => `${u.pathname}${u.search}${u.hash}`.includes('@');
-
-const unparsable = (raw: string): string => {
-  // Echo only the scheme, the rest may be a password pasted in the wrong place.
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(raw)?.[1];
-  return scheme ? `${scheme}://<unparsable>` : '<unparsable url>';
-};
-
-/** The URL with its password (and password-like query parameters) replaced by `***`. */
-export function redactUrl(raw: string): string {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    return unparsable(raw);
-  }
-  if (cutAuthority(u)) return unparsable(raw);
-  if (u.password) u.password = '***';
-  for (const key of [...u.searchParams.keys()]) {
-    if (SECRET_PARAMS.includes(key.toLowerCase())) u.searchParams.set(key, '***');
-  }
-  return u.toString();
-}
 
 /** Parses and validates a database URL; throws DatabaseUrlError with a one-line reason. */
 export function parseDatabaseUrl(raw: unknown): DatabaseTarget {
@@ -121,29 +98,4 @@ export function parseDatabaseUrl(raw: unknown): DatabaseTarget {
     redacted: redactUrl(text),
     url: text,
   };
-}
-
-const CREDENTIAL_PATTERNS: ReadonlyArray<[RegExp, string]> = [
-  // user:password@ in any URL (database URLs in error messages and command output). The scheme
-  // is bounded: unbounded, a long run like "a-a-a-…" was rescanned from every letter (quadratic).
-  [/\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@]+):[^\s@/]+@/gi, '$1:[redacted]@'],
-  // Slack tokens, also glued to other text.
-  [/xox[abposr]-[A-Za-z0-9-]+/g, 'xox?-[redacted]'],
-  [/xapp-[A-Za-z0-9-]+/g, 'xapp-[redacted]'],
-  // key=value secrets in DSNs, error messages and shells' output (PGPASSWORD=…, DB_TOKEN=…).
-  [/\b([A-Za-z_]*(?:password|passwd|pwd|secret|token))=([^\s&;,"')]+)/gi, '$1=[redacted]'],
-  // AWS access key ids.
-  [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, '$1[redacted]'],
-];
-
-/** Removes anything shaped like a credential from text produced elsewhere (errors, command output, input). */
-export function scrubCredentials(s: string): string {
-  let out = s;
-  for (const [re, to] of CREDENTIAL_PATTERNS) out = out.replace(re, to);
-  return out;
-}
-
-/** Removes a secret from a message that a driver or server produced, in case it echoed it. */
-export function scrubSecret(message: string, secret: string): string {
-  return secret.length >= 3 ? message.split(secret).join('***') : message;
 }

@@ -2,6 +2,7 @@
 // (AwsLambdaReceiver on Lambda, Socket Mode locally); Bolt verifies signatures and timestamps.
 // Every listener validates its payload with zod, acks, claims the request in the store (so a
 // retried delivery does nothing twice) and hands the work to the queue. None awaits triage.
+import { redact } from '../redact/index.ts';
 import { App, LogLevel, type Logger, type Receiver } from '@slack/bolt';
 import { z } from 'zod';
 import type { Catalog } from '../catalog/model.ts';
@@ -12,11 +13,10 @@ import { ACTIONS, buttonTargetSchema, type ButtonTarget } from './ids.ts';
 import { decide, onRerun, onSilence, onTerminate, queueTriage, requestRestart, type Click, type InteractionDeps } from './interactions.ts';
 import { plainMessage, type SlackMessage } from './message.ts';
 import { renderError, renderHelp, renderStatus, renderUnknownService, renderUnknownSubcommand } from './messages.ts';
-import { scrubSecrets } from './mrkdwn.ts';
 import { PosterNotifier } from './notify.ts';
 import type { JobQueue, Notifier } from './ports.ts';
 import { IncidentPoster } from './poster.ts';
-import { WebApiSink, withoutSecrets } from './sink.ts';
+import { WebApiSink, redactMessage } from './sink.ts';
 import { UsergroupMembers } from './usergroups.ts';
 
 export interface SlackAppOptions {
@@ -149,7 +149,7 @@ export function createSlackApp(options: SlackAppOptions): App {
   // every posted message (a token pasted by mistake is not shown again).
   const secrets = [options.token, ...(options.secrets ?? [])];
   const ephemeral = (m: SlackMessage) => {
-    const clean = withoutSecrets(m, secrets);
+    const clean = redactMessage(m, secrets);
     return { response_type: 'ephemeral' as const, text: clean.text, blocks: clean.blocks };
   };
   /** Audits a refusal without letting a slow or failing store delay the answer past the budget. */
@@ -179,7 +179,7 @@ export function createSlackApp(options: SlackAppOptions): App {
         // Naming a service the catalog does not have is refused, and recorded like any refusal.
         if (cmd.given) {
           const action = cmd.subcommand === 'restart' ? 'restart.requested' : `triage.${cmd.subcommand === 'triage' ? 'full' : cmd.subcommand}.requested`;
-          await auditRefusal({ actor: c.user_id, action, target: `service ${scrubSecrets(cmd.given).slice(0, 80)}`, incidentId: null, result: 'refused: not in the catalog' });
+          await auditRefusal({ actor: c.user_id, action, target: `service ${redact(cmd.given).slice(0, 80)}`, incidentId: null, result: 'refused: not in the catalog' });
         }
         return ack(ephemeral(renderUnknownService(cmd.subcommand, cmd.given, names)));
     }

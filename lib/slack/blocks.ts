@@ -2,6 +2,7 @@
 // whatever the Report holds (long lists end in "+N more"; nothing is ever rejected).
 // The incident's top message is the summary (verdict, capacity, culprit, buttons); the details
 // (every finding with its evidence, the replica table, gaps, all actions) go into the thread.
+import { redact } from '../redact/index.ts';
 import { describeCulprit } from '../goroutines/classify.ts';
 import type { Culprit } from '../goroutines/model.ts';
 import { formatAge } from '../sessions/age.ts';
@@ -22,7 +23,7 @@ import {
   type KnownBlock,
   type SlackMessage,
 } from './message.ts';
-import { LIMITS, bold, code, codeBlock, escapeText, fitLines, plural, safe, scrubSecrets, slackDate } from './mrkdwn.ts';
+import { LIMITS, bold, code, codeBlock, escapeText, fitLines, plural, safe, slackDate } from './mrkdwn.ts';
 
 export * from './messages.ts';
 
@@ -49,7 +50,7 @@ const DETAIL_EVIDENCE = 8;
  * code, a table), so the scrubbing happens once, here, for all of them.
  */
 function scrubbed<T>(value: T): T {
-  if (typeof value === 'string') return scrubSecrets(value) as T;
+  if (typeof value === 'string') return redact(value) as T;
   if (Array.isArray(value)) return value.map(scrubbed) as T;
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubbed(v)])) as T;
   return value;

@@ -1,6 +1,7 @@
 // Every message that is not a Report: triage progress, resolved, the approval request and its
 // outcome, thread notes for each approval step, and the /leak answers (help, status, unknown,
 // queued). Pure, like blocks.ts, and within the same limits.
+import { redact, redactDeep } from '../redact/index.ts';
 import type { Approvers, RestartTarget } from '../catalog/model.ts';
 import type { Approval, ApprovalSubject, Incident } from '../store/model.ts';
 import type { ApprovalRefusal } from '../store/approval-policy.ts';
@@ -8,7 +9,7 @@ import type { Progress } from '../triage/gather.ts';
 import { formatAge } from '../sessions/age.ts';
 import { ACTIONS, encodeTarget } from './ids.ts';
 import { actions, button, context, header, incidentMetadata, message, mrkdwnToPlain, plainMessage, section, type KnownBlock, type SlackMessage } from './message.ts';
-import { LIMITS, bold, channelMention, code, fitLines, mention, plural, safe, scrubSecrets, slackDate, usergroupMention } from './mrkdwn.ts';
+import { LIMITS, bold, channelMention, code, fitLines, mention, plural, safe, slackDate, usergroupMention } from './mrkdwn.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Triage progress and resolution (the incident's top message, updated in place)
@@ -21,7 +22,8 @@ export interface ProgressView {
   steps: readonly Progress[];
 }
 
-export function renderProgress(view: ProgressView): SlackMessage {
+export function renderProgress(raw: ProgressView): SlackMessage {
+  const view = redactDeep(raw);
   const lines = view.steps.length
     ? view.steps.map((p) => `${p.done ? ':white_check_mark:' : ':hourglass_flowing_sand:'} ${safe(p.text)}${p.done ? '' : '…'}`)
     : [':hourglass_flowing_sand: starting…'];
@@ -42,7 +44,8 @@ export interface ResolvedView {
   lastHeadline?: string | null;
 }
 
-export function renderResolved(view: ResolvedView): SlackMessage {
+export function renderResolved(raw: ResolvedView): SlackMessage {
+  const view = redactDeep(raw);
   const i = view.incident;
   const openFor = i.resolvedAt ? formatAge(Date.parse(i.resolvedAt) - Date.parse(i.firstSeen)) : null;
   const blocks: KnownBlock[] = [
@@ -70,7 +73,8 @@ export function describeRestartTarget(t: RestartTarget): string {
     case 'ecs':
       return `ECS service ${t.cluster}/${t.service}`;
     case 'command':
-      return `command ${t.argv.join(' ')}`;
+      // The argv is the catalog's, and may carry a --password: shown redacted everywhere.
+      return redact(`command ${t.argv.join(' ')}`);
   }
 }
 
@@ -104,7 +108,8 @@ function requestLines(view: ApprovalView): string[] {
 }
 
 /** The request with Approve / Deny. Button values are the approval id only. */
-export function renderApprovalRequest(view: ApprovalView): SlackMessage {
+export function renderApprovalRequest(raw: ApprovalView): SlackMessage {
+  const view = redactDeep(raw);
   const { approval: a } = view;
   const d = describeSubject(a.subject);
   const rule = view.twoPersonRule ? ' (not the requester)' : '';
@@ -127,7 +132,8 @@ export function renderApprovalRequest(view: ApprovalView): SlackMessage {
 }
 
 /** The request message once decided: the same facts, the outcome instead of the buttons. */
-export function renderApprovalOutcome(view: ApprovalView): SlackMessage {
+export function renderApprovalOutcome(raw: ApprovalView): SlackMessage {
+  const view = redactDeep(raw);
   const { approval: a } = view;
   const last = a.history[a.history.length - 1];
   const by = last ? `${mention(last.actor)} at ${slackDate(last.at)}` : '';
@@ -173,7 +179,9 @@ const REFUSALS: Record<ApprovalRefusal | 'unknown-request' | 'no-target', string
 };
 
 /** One line in the thread per approval step (the audit log holds the same). */
-export function renderApprovalStep(view: ApprovalView, step: ApprovalStepNote): SlackMessage {
+export function renderApprovalStep(rawView: ApprovalView, rawStep: ApprovalStepNote): SlackMessage {
+  const view = redactDeep(rawView);
+  const step = redactDeep(rawStep);
   const d = describeSubject(view.approval.subject);
   const what = `the ${d.noun} of ${code(view.approval.service)} (${code(d.target)})`;
   const text: Record<ApprovalStepNote['kind'], () => string> = {
@@ -217,24 +225,26 @@ export function renderHelp(services: readonly string[]): SlackMessage {
 }
 
 export function renderUnknownSubcommand(given: string, services: readonly string[]): SlackMessage {
-  const what = given ? `Unknown subcommand ${code(scrubSecrets(given))}.` : 'Which subcommand?';
+  const what = given ? `Unknown subcommand ${code(redact(given))}.` : 'Which subcommand?';
   return message(safe(`${what} Try /leak help`), [section(`${what} Try one of:\n${USAGE.join('\n')}`), section(`${bold('Services')} ${serviceList(services)}`)]);
 }
 
 export function renderUnknownService(subcommand: string, given: string | null, services: readonly string[]): SlackMessage {
   // The text is echoed back: someone pasting a token by mistake must not see it posted again.
-  const what = given ? `No service ${code(scrubSecrets(given))} in the catalog.` : `${code(`/leak ${subcommand}`)} needs a service.`;
+  const what = given ? `No service ${code(redact(given))} in the catalog.` : `${code(`/leak ${subcommand}`)} needs a service.`;
   return message(mrkdwnToPlain(`${what} Known: ${services.join(', ')}`), [section(`${what} ${bold('Known services')}: ${serviceList(services)}`)]);
 }
 
-export function renderStatus(open: readonly Pick<Incident, 'id' | 'service' | 'kind' | 'firstSeen' | 'alarmCount' | 'thread'>[]): SlackMessage {
+export function renderStatus(raw: readonly Pick<Incident, 'id' | 'service' | 'kind' | 'firstSeen' | 'alarmCount' | 'thread'>[]): SlackMessage {
+  const open = redactDeep(raw);
   if (!open.length) return plainMessage(':large_green_circle: No open incidents.');
   const lines = open.map((i) => `• ${code(i.service)} ${code(i.kind)} since ${slackDate(i.firstSeen)}, fired ${plural(i.alarmCount, 'time')}${i.thread ? ` in ${channelMention(i.thread.channel)}` : ''} (${code(i.id)})`);
   return message(`${plural(open.length, 'open incident')}`, [section(`${bold(`${plural(open.length, 'open incident')}`)}\n${fitLines(lines, LIMITS.sectionText - 40, (n) => `+${n} more`)}`)]);
 }
 
 /** The immediate answer to a command whose work was queued. */
-export function renderQueued(what: string, service: string, where: 'thread' | 'here'): SlackMessage {
+export function renderQueued(what: string, rawService: string, where: 'thread' | 'here'): SlackMessage {
+  const service = redact(rawService);
   const dest = where === 'thread' ? 'the results go to the open incident thread' : 'the results will appear here';
   return plainMessage(`:hourglass_flowing_sand: ${cap(what)} of ${code(service)} queued; ${dest}.`);
 }

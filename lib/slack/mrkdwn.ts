@@ -2,7 +2,7 @@
 // entity or a surrogate pair in half, and scrubbing anything that looks like a credential before
 // it can leave the bot. Pure.
 
-import { scrubCredentials } from '../sessions/target.ts';
+import { redact } from '../redact/index.ts';
 
 /** Block Kit limits (https://docs.slack.dev/reference/block-kit). Kept in one place so tests check against the same numbers. */
 export const LIMITS = {
@@ -100,12 +100,9 @@ export function codeBlock(lines: readonly string[], max: number, more?: (n: numb
   return '```\n' + fitLines(safe, max - 8, more) + '\n```';
 }
 
-/** Removes anything shaped like a credential. Applied to every text that came from outside the renderer. */
-export const scrubSecrets = scrubCredentials;
-
-/** Text from a Report, a catalog or an error: scrubbed, then escaped. */
+/** Text from a Report, a catalog or an error: redacted (lib/redact), then escaped. */
 export function safe(s: string): string {
-  return escapeText(scrubSecrets(s));
+  return escapeText(redact(s));
 }
 
 /** `<!date^…>`: each reader sees the time in their own time zone; the fallback is UTC. */

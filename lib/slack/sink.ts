@@ -1,6 +1,7 @@
 // Where Slack messages go: the Web API (WebApiSink) or the terminal (ConsoleSink, for npm run dev,
 // the demo and the CLI: it prints exactly what Slack would get, as readable text).
 import type { WebClient } from '@slack/web-api';
+import { escapeControlKeepLines, redactDeep } from '../redact/index.ts';
 import { messageToText } from './console-text.ts';
 import type { SlackMessage } from './message.ts';
 
@@ -27,23 +28,17 @@ export interface SlackSink {
   upload(file: FileUpload): Promise<void>;
 }
 
+/** Values the renderers made (ids, action ids, event types): never rewritten. */
+const ID_KEYS: ReadonlySet<string> = new Set(['value', 'action_id', 'block_id', 'type', 'style', 'event_type', 'incident_id', 'approval_id', 'report_id']);
+
 /**
- * Replaces every listed secret (bot token, signing secret, database passwords) wherever it
- * appears in an outgoing message. The renderers never put one there; this is the last fence.
+ * The last fence before a message leaves: every text of it (the fallback, every block, the
+ * metadata) through lib/redact, with the listed secrets (bot token, signing secret, database
+ * passwords) besides the process's own. The renderers redact their inputs before clipping them;
+ * this catches what a renderer forgot.
  */
-export function withoutSecrets(message: SlackMessage, secrets: readonly string[]): SlackMessage {
-  const present = secrets.filter((s) => s.length >= 6);
-  if (!present.length) return message;
-  let json = JSON.stringify(message);
-  let changed = false;
-  for (const s of present) {
-    const inJson = JSON.stringify(s).slice(1, -1);
-    if (json.includes(inJson)) {
-      json = json.split(inJson).join('[redacted]');
-      changed = true;
-    }
-  }
-  return changed ? (JSON.parse(json) as SlackMessage) : message;
+export function redactMessage(message: SlackMessage, secrets: readonly string[] = []): SlackMessage {
+  return redactDeep(message, { known: secrets.filter((s) => s.length >= 6), skipKeys: ID_KEYS });
 }
 
 export interface WebApiSinkOptions {
@@ -58,7 +53,7 @@ export class WebApiSink implements SlackSink {
   ) {}
 
   private clean(m: SlackMessage): SlackMessage {
-    return withoutSecrets(m, this.options.secrets ?? []);
+    return redactMessage(m, this.options.secrets ?? []);
   }
 
   async post(target: PostTarget, message: SlackMessage): Promise<{ channel: string; ts: string }> {
@@ -140,7 +135,9 @@ export class ConsoleSink implements SlackSink {
 
   private print(where: string, message: SlackMessage | null): void {
     const rule = `── ${where} `.padEnd(72, '─');
-    this.write(`${rule}\n${message ? messageToText(message) : ''}${message ? '\n' : ''}\n`);
+    // A terminal: the same redaction as Slack gets, and no control character from the data.
+    const text = message ? messageToText(redactMessage(message)) : '';
+    this.write(escapeControlKeepLines(`${rule}\n${text}${message ? '\n' : ''}\n`));
   }
 
   async post(target: PostTarget, message: SlackMessage): Promise<{ channel: string; ts: string }> {

@@ -1,15 +1,15 @@
 // What the fuzzer found, pinned as plain cases so they stay fixed whatever the seed.
 import { describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../lib/catalog/parse.ts';
-import { DatabaseUrlError, parseDatabaseUrl, redactUrl } from '../../lib/sessions/target.ts';
+import { DatabaseUrlError, parseDatabaseUrl } from '../../lib/sessions/target.ts';
+import { redact, redactUrl } from '../../lib/redact/index.ts';
+import { logText } from '../../lib/runtime/log.ts';
 import { parseLeakCommand, serviceNames } from '../../lib/slack/command.ts';
 import { renderUnknownSubcommand } from '../../lib/slack/messages.ts';
 import { ACTIONS } from '../../lib/slack/ids.ts';
 import { BOT_TOKEN, apiGatewayEvent, blockActionBody, commandBody } from '../slack/support/events.ts';
 import { harness, sampleReport, testCatalog } from '../slack/support/fixtures.ts';
 import { renderIncidentSummary, renderReportDetails } from '../../lib/slack/blocks.ts';
-import { scrubSecrets } from '../../lib/slack/mrkdwn.ts';
-import { redact } from '../../lib/runtime/log.ts';
 
 describe('database URLs', () => {
   it('a password with an unencoded "@" and "/" is never shown, in part or whole (it spilled into the path)', () => {
@@ -48,8 +48,8 @@ describe('reports rendered for Slack', () => {
     const time = (n: number) => {
       const text = 'a-'.repeat(n / 2);
       const t0 = performance.now();
-      scrubSecrets(text);
-      redact(text, Number.MAX_SAFE_INTEGER);
+      redact(text);
+      logText(text, Number.MAX_SAFE_INTEGER);
       return performance.now() - t0;
     };
     time(1 << 14);

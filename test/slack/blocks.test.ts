@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { renderIncidentSummary, renderReport, renderReportDetails } from '../../lib/slack/blocks.ts';
 import { messageToText } from '../../lib/slack/console-text.ts';
 import { ACTIONS, buttonTargetSchema } from '../../lib/slack/ids.ts';
-import { clip, fitLines, scrubSecrets } from '../../lib/slack/mrkdwn.ts';
+import { clip, fitLines } from '../../lib/slack/mrkdwn.ts';
+import { redact } from '../../lib/redact/index.ts';
 import {
   renderApprovalOutcome,
   renderApprovalRequest,
@@ -224,10 +225,10 @@ describe('text helpers', () => {
     );
   });
 
-  it('scrubSecrets removes URL passwords, Slack tokens and password= pairs', () => {
-    expect(scrubSecrets('postgres://app:hunter2@db:5432/x')).toBe('postgres://app:[redacted]@db:5432/x');
-    expect(scrubSecrets('token xoxb-123-456-abc')).toBe('token xox?-[redacted]');
-    expect(scrubSecrets('host=db password=hunter2 user=app')).toBe('host=db password=[redacted] user=app');
+  it('redact removes URL passwords, Slack tokens and password= pairs', () => {
+    expect(redact('postgres://app:hunter2@db:5432/x')).toBe('postgres://app:[redacted]@db:5432/x');
+    expect(redact('token xoxb-123-456-abc')).toBe('token xoxb-[redacted]');
+    expect(redact('host=db password=hunter2 user=app')).toBe('host=db password=[redacted] user=app');
   });
 
   it('button values parse back to ids and nothing else', () => {

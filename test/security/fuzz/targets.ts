@@ -23,8 +23,8 @@ import { createSlackLambdaHandler } from '../../../lib/slack/lambda.ts';
 import type { SlackMessage } from '../../../lib/slack/message.ts';
 import { renderHelp, renderUnknownService, renderUnknownSubcommand } from '../../../lib/slack/messages.ts';
 import { renderIncidentSummary, renderReportDetails } from '../../../lib/slack/blocks.ts';
-import { scrubSecrets } from '../../../lib/slack/mrkdwn.ts';
-import { redact } from '../../../lib/runtime/log.ts';
+import { redact } from '../../../lib/redact/index.ts';
+import { logText } from '../../../lib/runtime/log.ts';
 import type { Notification } from '../../../lib/slack/ports.ts';
 import { MemoryStore } from '../../../lib/store/memory.ts';
 import { CATALOG_YAML, quietLogger, sampleReport, testCatalog } from '../../slack/support/fixtures.ts';
@@ -592,7 +592,7 @@ const REPORT = sampleReport();
 
 export const outgoingTextTarget: FuzzTarget<OutgoingTextCase> = {
   name: 'outgoing-text',
-  what: 'scrubSecrets, the log redactor and the Report renderer on outside text (labels, function names, errors): planted credentials removed, valid Block Kit',
+  what: 'lib/redact, the log line and the Report renderer on outside text (labels, function names, errors): planted credentials removed, valid Block Kit',
   arbitrary: fc.oneof(
     { weight: 3, arbitrary: plantedText },
     { weight: 1, arbitrary: mutatedText(['postgres://app:pw@db/x', 'token=abc', '<!channel> *bold* `code` &amp;', 'main.(*api).transfer'], [':', '//', '@', '=', '<', '>', '&', '`', '*', '_', '~', '\n', '-', '.']).map((text) => ({ text, secrets: [] })) },
@@ -601,7 +601,7 @@ export const outgoingTextTarget: FuzzTarget<OutgoingTextCase> = {
   async open() {
     return {
       run({ text, secrets }) {
-        const scrubbed = [scrubSecrets(text), redact(text, Number.MAX_SAFE_INTEGER)];
+        const scrubbed = [redact(text), logText(text, Number.MAX_SAFE_INTEGER)];
         const finding = REPORT.findings[0]!;
         const report = {
           ...REPORT,
