@@ -1,4 +1,5 @@
 // Turning sizes, durations and low-level errors into the words a gap is written in.
+import { escapeControl, redact } from '../redact/index.ts';
 
 /** `64 MiB`, `1.5 MiB`, `512 KiB`, `900 bytes`. */
 export function formatBytes(bytes: number): string {
@@ -82,8 +83,29 @@ export function describeError(err: unknown): string {
   return String(err);
 }
 
-/** First line of an error body, trimmed and bounded, for quoting in a gap. */
+/** An error body (an API server's status message), redacted, on one line, bounded, for a gap. */
 export function quoteBody(text: string, max = 160): string {
-  const line = text.replace(/\s+/g, ' ').trim();
+  const line = escapeControl(redact(text).replace(/\s+/g, ' ').trim());
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/**
+ * What a body that is not a goroutine dump looks like, by its first bytes, without quoting any
+ * of it: a login page or a JSON error of a dump target can carry session tokens or personal data.
+ */
+export function describeBody(head: Uint8Array, bytes: number): string {
+  const text = Buffer.from(head).toString('latin1').trimStart().slice(0, 200).toLowerCase();
+  const kind =
+    head.length === 0
+      ? 'nothing'
+      : /^(<!doctype html|<html|<head|<body)/.test(text)
+        ? 'an HTML page'
+        : /^<\?xml|^<[a-z]/.test(text)
+          ? 'XML'
+          : /^[{[]/.test(text)
+            ? 'JSON'
+            : [...head.subarray(0, 64)].some((b) => b < 9 || (b > 13 && b < 32))
+              ? 'binary data'
+              : 'text';
+  return `${formatBytes(bytes)} of ${kind}`;
 }

@@ -55,6 +55,15 @@ function nextOrAbort<T>(it: AsyncIterator<T>, signal: AbortSignal): Promise<Iter
  * connection fails, and records which. Each of those ends the stream cleanly, so the dump
  * reader parses what arrived and the caller can report a partial dump instead of nothing.
  */
+const HEAD_BYTES = 512;
+
+function concatHead(head: Uint8Array, chunk: Uint8Array): Uint8Array {
+  const out = new Uint8Array(Math.min(HEAD_BYTES, head.length + chunk.length));
+  out.set(head);
+  out.set(chunk.subarray(0, out.length - head.length), head.length);
+  return out;
+}
+
 export class CappedBody {
   bytes = 0;
   /** The body had more than `maxBytes`. */
@@ -63,6 +72,8 @@ export class CappedBody {
   interrupted = false;
   /** The connection failed mid-body. */
   error: unknown = null;
+  /** The first bytes, to say what a body that is not a dump is (never to quote it). */
+  head: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly source: AsyncIterable<Uint8Array>,
@@ -90,6 +101,7 @@ export class CappedBody {
         chunk = chunk.subarray(0, this.maxBytes - this.bytes);
         this.capped = true;
       }
+      if (this.head.length < HEAD_BYTES && chunk.length > 0) this.head = concatHead(this.head, chunk);
       this.bytes += chunk.length;
       if (chunk.length > 0) yield chunk;
       if (this.capped) return;

@@ -1,6 +1,6 @@
 // One replica to read, and reading it: open, stream through the cap into readDump, name what went wrong.
 import { DumpFormatError, readDump } from '../goroutines/index.ts';
-import { describeError, formatBytes, formatSeconds } from './describe.ts';
+import { describeBody, describeError, formatBytes, formatSeconds } from './describe.ts';
 import type { DumpSourceKind, Gap, ReplicaDump } from './model.ts';
 import { CappedBody, untilAborted, type OpenedBody } from './stream.ts';
 
@@ -97,11 +97,15 @@ export async function readTarget(target: Target, limits: ReadLimits): Promise<Re
       return result(dump, capped.bytes, reasons.length ? reasons.join('; ') : null);
     }
     if (cut) {
-      const why = readError instanceof DumpFormatError ? readError.message : describeError(readError);
+      const why = readError instanceof DumpFormatError ? unquoted(readError) : describeError(readError);
       return result(null, capped.bytes, `${cut}, which is not a readable dump (${why})`);
     }
     if (capped.bytes === 0) return result(null, 0, 'empty response: not a goroutine dump');
-    if (readError instanceof DumpFormatError) return result(null, capped.bytes, `not a goroutine dump: ${readError.message}`);
+    // Described, never quoted: the reader's message may start with the body's first line.
+    if (readError instanceof DumpFormatError) {
+      const why = unquoted(readError);
+      return result(null, capped.bytes, `not a goroutine dump: the target answered ${describeBody(capped.head, capped.bytes)} (${why})`);
+    }
     return result(null, capped.bytes, `could not read the dump: ${describeError(readError)}`);
   } catch (err) {
     // Nothing above should throw; if it does, it is still only this replica's gap.
@@ -111,4 +115,9 @@ export async function readTarget(target: Target, limits: ReadLimits): Promise<Re
     limits.deadline.removeEventListener('abort', onDeadline);
     body?.close();
   }
+}
+
+/** The reader's reason without the body's first line, which it quotes. */
+function unquoted(err: DumpFormatError): string {
+  return err.message.replace(/\s*\(starts with "[\s\S]*"\)/, '');
 }
