@@ -45,7 +45,20 @@ export interface SnsVerifierOptions {
   maxAgeMs?: number;
   timeoutMs?: number;
   now?: () => number;
+  /** A certificate URL whose fetch failed is not fetched again for this long. Default 10 minutes. */
+  failureTtlMs?: number;
+  /** Certificate fetches running at once, across URLs. Default 2. */
+  maxFetchesInFlight?: number;
+  /** Certificate fetches started per minute, across URLs. Default 10. */
+  maxFetchesPerMinute?: number;
 }
+
+/**
+ * The one answer to every refused signature check, whatever the reason (unknown topic, bad
+ * signature, certificate URL, age): the reason goes to the log only, so a caller cannot probe
+ * which topics are configured.
+ */
+export const SNS_FORBIDDEN = 'forbidden: not a valid SNS message for this endpoint';
 
 /** The one SNS endpoint host for a topic: `sns.<region>.amazonaws.com` (`.com.cn` in China). */
 export function snsHost(topicArn: string): string | null {
@@ -104,14 +117,29 @@ export const fetchText: TextFetcher = async (url, signal) => {
   return text;
 };
 
+/** RSA signatures of SNS's keys are 128 to 512 bytes; anything else is refused before a fetch. */
+const SIGNATURE_BYTES = { min: 128, max: 512 };
+
+
 export class SnsVerifier {
   private readonly topics: ReadonlySet<string>;
   private readonly fetchCert: TextFetcher;
   private readonly maxAgeMs: number;
   private readonly timeoutMs: number;
   private readonly now: () => number;
-  /** Certificates by URL; SNS rotates them rarely. */
+  private readonly failureTtlMs: number;
+  private readonly maxInFlight: number;
+  private readonly maxPerMinute: number;
+  /** Certificates by URL (SNS rotates them rarely), and URLs whose fetch failed recently: kept
+   * apart, so a flood of made-up URLs never pushes the real certificate out. */
   private readonly certs = new Map<string, X509Certificate>();
+  private readonly failures = new Map<string, { reason: string; until: number }>();
+  /** One fetch per URL at a time: concurrent messages naming the same URL share it. */
+  private readonly pending = new Map<string, Promise<X509Certificate>>();
+  /** Start times of the fetches of the last minute. */
+  private started: number[] = [];
+  /** Outbound certificate fetches made (for tests and figures). */
+  fetches = 0;
 
   constructor(options: SnsVerifierOptions) {
     this.topics = new Set(options.topicArns);
@@ -119,6 +147,9 @@ export class SnsVerifier {
     this.maxAgeMs = options.maxAgeMs ?? 3_600_000;
     this.timeoutMs = options.timeoutMs ?? 5_000;
     this.now = options.now ?? Date.now;
+    this.failureTtlMs = options.failureTtlMs ?? 600_000;
+    this.maxInFlight = options.maxFetchesInFlight ?? 2;
+    this.maxPerMinute = options.maxFetchesPerMinute ?? 10;
   }
 
   isConfigured(topicArn: string): boolean {
@@ -139,6 +170,10 @@ export class SnsVerifier {
     if (!isSigningCertUrl(m.SigningCertURL, m.TopicArn)) {
       return { ok: false, status: 403, reason: `SigningCertURL is not on ${snsHost(m.TopicArn)}` };
     }
+    const signature = Buffer.from(m.Signature, 'base64');
+    if (signature.length < SIGNATURE_BYTES.min || signature.length > SIGNATURE_BYTES.max) {
+      return { ok: false, status: 403, reason: `bad signature (${signature.length} bytes: not an RSA signature)` };
+    }
     let cert: X509Certificate;
     try {
       cert = await this.certificate(m.SigningCertURL);
@@ -150,21 +185,55 @@ export class SnsVerifier {
     const algorithm = m.SignatureVersion === '1' ? 'sha1' : 'sha256';
     let good = false;
     try {
-      good = verifySignature(algorithm, Buffer.from(stringToSign(m), 'utf8'), cert.publicKey, Buffer.from(m.Signature, 'base64'));
+      good = verifySignature(algorithm, Buffer.from(stringToSign(m), 'utf8'), cert.publicKey, signature);
     } catch {
       good = false;
     }
     return good ? { ok: true, message: m } : { ok: false, status: 403, reason: 'bad signature' };
   }
 
+  /**
+   * The certificate at `url`, fetched at most once per URL at a time, at most `maxInFlight` at
+   * once and `maxPerMinute` a minute; a failure is remembered for `failureTtlMs`, so unsigned
+   * messages naming made-up certificate URLs cannot make the function fetch on their behalf.
+   */
   private async certificate(url: string): Promise<X509Certificate> {
+    const now = this.now();
     const known = this.certs.get(url);
     if (known) return known;
-    const pem = await this.fetchCert(url, AbortSignal.timeout(this.timeoutMs));
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('not a PEM certificate');
-    const cert = new X509Certificate(pem);
-    if (this.certs.size >= 16) this.certs.delete(this.certs.keys().next().value!);
-    this.certs.set(url, cert);
-    return cert;
+    const failed = this.failures.get(url);
+    if (failed && failed.until > now) throw new Error(`${failed.reason} (not fetched again before ${new Date(failed.until).toISOString()})`);
+    const pending = this.pending.get(url);
+    if (pending) return pending;
+    if (this.pending.size >= this.maxInFlight) throw new Error(`${this.pending.size} certificate fetches already running; not fetched`);
+    this.started = this.started.filter((t) => now - t < 60_000);
+    if (this.started.length >= this.maxPerMinute) throw new Error(`${this.started.length} certificate fetches in the last minute; not fetched`);
+    this.started.push(now);
+    this.fetches += 1;
+    const fetching = this.fetchOne(url).finally(() => this.pending.delete(url));
+    this.pending.set(url, fetching);
+    return fetching;
   }
+
+  private async fetchOne(url: string): Promise<X509Certificate> {
+    try {
+      const pem = await this.fetchCert(url, AbortSignal.timeout(this.timeoutMs));
+      if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('not a PEM certificate');
+      const cert = new X509Certificate(pem);
+      remember(this.certs, url, cert, 16);
+      this.failures.delete(url);
+      return cert;
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      remember(this.failures, url, { reason, until: this.now() + this.failureTtlMs }, 1024);
+      throw err;
+    }
+  }
+}
+
+/** Sets `key` in a map of at most `max` entries, dropping the oldest. */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.delete(key);
+  if (map.size >= max) map.delete(map.keys().next().value!);
+  map.set(key, value);
 }

@@ -8,7 +8,7 @@ import { parseAlerts } from '../alerts/parse.ts';
 import type { Alert } from '../alerts/model.ts';
 import { ingestAlerts, summarise, type IngestDeps } from './ingest.ts';
 import { describeError, type Log } from './log.ts';
-import { isSubscribeUrl, type SnsVerifier, type TextFetcher } from './sns.ts';
+import { SNS_FORBIDDEN, isSubscribeUrl, type SnsVerifier, type TextFetcher } from './sns.ts';
 import { checkAuth, type SourceAuth } from './webhook-auth.ts';
 
 export interface WebhookDeps extends IngestDeps {
@@ -93,7 +93,8 @@ export function createWebhookApp(options: WebhookAppOptions): Hono {
     const verified = await deps.sns.verify(json);
     if (!verified.ok) {
       log.warn('sns message refused', { status: verified.status, reason: verified.reason });
-      return fail(c, verified.status, verified.reason);
+      // 400 says what is malformed; every 403 is the same answer (the reason is in the log).
+      return fail(c, verified.status, verified.status === 403 ? SNS_FORBIDDEN : verified.reason);
     }
     const m = verified.message;
     if (m.Type === 'UnsubscribeConfirmation') {

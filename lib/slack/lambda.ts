@@ -57,6 +57,9 @@ const envelopeSchema = z.union([
   z.looseObject({ ssl_check: z.string().max(10) }),
 ]);
 
+/** Slack's own rule: a request's timestamp within 5 minutes of the receiver's clock. */
+const MAX_SKEW_MS = 5 * 60_000;
+
 export type Admission = { ok: true } | { ok: false; status: 400 | 401; reason: string };
 
 function header(headers: AwsEvent['headers'], name: string): string | undefined {
@@ -86,6 +89,9 @@ export function admitSlackRequest(event: AwsEvent, signingSecret: string, nowMs:
   const timestamp = header(event.headers, 'x-slack-request-timestamp');
   if (!signature || !timestamp) return { ok: false, status: 401, reason: 'unsigned: no X-Slack-Signature or X-Slack-Request-Timestamp header' };
   if (!/^\d{1,12}$/.test(timestamp.trim())) return { ok: false, status: 401, reason: 'X-Slack-Request-Timestamp is not a number' };
+  // Bolt refuses only stamps older than 5 minutes; one from the future is as much a replay risk
+  // (a request signed ahead of time stays valid until then).
+  if (Number(timestamp) * 1000 - nowMs > MAX_SKEW_MS) return { ok: false, status: 401, reason: 'replayed or stale: X-Slack-Request-Timestamp is more than 5 minutes in the future' };
   try {
     verifySlackRequest({ signingSecret, body, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': Number(timestamp) }, nowMilliseconds: nowMs });
   } catch (err) {

@@ -2,7 +2,7 @@
 // the test; the certificate is served by a local stub through the injected fetcher, because the
 // verifier itself only ever asks https://sns.<region>.amazonaws.com.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSigningCertUrl, isSubscribeUrl, stringToSign, type SnsMessage } from '../../lib/runtime/sns.ts';
+import { SNS_FORBIDDEN, isSigningCertUrl, isSubscribeUrl, stringToSign, type SnsMessage } from '../../lib/runtime/sns.ts';
 import { sourceAuth } from '../../lib/runtime/webhook-auth.ts';
 import { CERT_URL, makeSigner, OTHER_TOPIC, snsNotification, SnsStub, snsWebhook, TOPIC, type SnsSigner } from './support.ts';
 
@@ -18,7 +18,7 @@ afterAll(() => stub.stop());
 
 function setup() {
   const h = snsWebhook(stub, { auth: { alertmanager: sourceAuth('x'.repeat(20)), grafana: null }, headers: { 'x-amz-sns-topic-arn': TOPIC } });
-  return { ...h, store: h.base.store, queue: h.base.queue };
+  return { ...h, store: h.base.store, queue: h.base.queue, reasons: () => h.base.log.lines.map((l) => String(l['reason'] ?? '')) };
 }
 
 const errorOf = async (res: Response) => ((await res.json()) as { error: string }).error;
@@ -45,11 +45,12 @@ describe('SNS over HTTPS', () => {
   });
 
   it('refuses a tampered message and a bad signature', async () => {
-    const { send, queue } = setup();
+    const { send, queue, reasons } = setup();
     const m = snsNotification(signer);
     const tampered = await send({ ...m, Message: m.Message.replace('"ALARM"', '"OK"') });
     expect(tampered.status).toBe(403);
-    expect(await errorOf(tampered)).toBe('bad signature');
+    expect(await errorOf(tampered)).toBe(SNS_FORBIDDEN);
+    expect(reasons()).toEqual(['bad signature']);
     const otherSubject = await send({ ...m, Subject: 'OK: all is well' });
     expect(otherSubject.status).toBe(403);
     const garbage = await send({ ...m, Signature: Buffer.from('not a signature').toString('base64') });
@@ -64,7 +65,7 @@ describe('SNS over HTTPS', () => {
   });
 
   it('never fetches a certificate from outside sns.<topic region>.amazonaws.com', async () => {
-    const { send, certFetches } = setup();
+    const { send, certFetches, reasons } = setup();
     const outside = [
       'https://evil.example.com/SimpleNotificationService-0123456789abcdef.pem',
       'https://sns.eu-west-1.amazonaws.com.evil.example.com/SimpleNotificationService-0123.pem',
@@ -77,17 +78,33 @@ describe('SNS over HTTPS', () => {
     for (const url of outside) {
       const res = await send(snsNotification(signer, { SigningCertURL: url }));
       expect(res.status, url).toBe(403);
-      expect(await errorOf(res)).toMatch(/SigningCertURL is not on sns\.eu-west-1\.amazonaws\.com/);
+      expect(await errorOf(res)).toBe(SNS_FORBIDDEN);
     }
+    expect(reasons()).toEqual(outside.map(() => 'SigningCertURL is not on sns.eu-west-1.amazonaws.com'));
     expect(certFetches).toEqual([]);
   });
 
   it('refuses topics that are not configured, before fetching anything', async () => {
-    const { send, certFetches } = setup();
+    const { send, certFetches, reasons } = setup();
     const res = await send(snsNotification(signer, { TopicArn: OTHER_TOPIC }));
     expect(res.status).toBe(403);
-    expect(await errorOf(res)).toMatch(/not configured/);
+    expect(await errorOf(res)).toBe(SNS_FORBIDDEN);
+    expect(reasons()).toEqual([expect.stringMatching(/not configured/)]);
     expect(certFetches).toEqual([]);
+  });
+
+  it('answers "unknown topic" and "bad signature" alike: same status, same body (the reason is only logged)', async () => {
+    const { send, reasons } = setup();
+    const m = snsNotification(signer);
+    const answers = await Promise.all(
+      [snsNotification(signer, { TopicArn: OTHER_TOPIC }), { ...m, Subject: 'changed' }, { ...m, Timestamp: new Date(Date.now() - 2 * 3600_000).toISOString() }].map(async (x) => {
+        const res = await send(x);
+        return `${res.status} ${await res.text()}`;
+      }),
+    );
+    expect(new Set(answers).size).toBe(1);
+    expect(answers[0]).toBe(`403 ${JSON.stringify({ error: SNS_FORBIDDEN })}`);
+    expect(reasons()).toEqual(expect.arrayContaining([expect.stringMatching(/not configured/), 'bad signature', expect.stringMatching(/too old/)]));
   });
 
   it('refuses stale messages (replays) and non-SNS bodies', async () => {

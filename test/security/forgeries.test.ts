@@ -6,7 +6,7 @@
 // the answers in detail; this checks the log line and the store.)
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createWebhookApp, type WebhookDeps } from '../../lib/runtime/webhook-app.ts';
-import { SnsVerifier, type SnsMessage } from '../../lib/runtime/sns.ts';
+import { SNS_FORBIDDEN, SnsVerifier, type SnsMessage } from '../../lib/runtime/sns.ts';
 import { GRAFANA_SIGNATURE_HEADER, GRAFANA_TIMESTAMP_HEADER, hmacHex, sourceAuth } from '../../lib/runtime/webhook-auth.ts';
 import type { Store } from '../../lib/store/model.ts';
 import { ACTIONS } from '../../lib/slack/ids.ts';
@@ -51,6 +51,9 @@ describe('Slack', () => {
       /signature mismatch/,
     ],
     ['a captured click replayed six minutes later', () => h.send(restartClick, { timestamp: now() - 6 * 60 }), /replayed or stale/],
+    // Bolt checks only the past: a request signed now but stamped ahead stays replayable until then.
+    ['a click stamped six minutes in the future', () => h.send(restartClick, { timestamp: now() + 6 * 60 }), /more than 5 minutes in the future/],
+    ['a command stamped a day in the future', () => h.send(commandBody('restart billing-api'), { timestamp: now() + 86_400 }), /more than 5 minutes in the future/],
     ['a timestamp that is not a number', () => h.handler({ ...apiGatewayEvent(restartClick), headers: { ...apiGatewayEvent(restartClick).headers, 'x-slack-request-timestamp': 'soon' } }), /not a number/],
   ];
 
@@ -164,6 +167,8 @@ describe('SNS over HTTPS', () => {
     const { send, base, certFetches, calls } = setup();
     const res = await send(message());
     expect(res.status).toBe(403);
+    // One answer for every kind: the reason is in the log only.
+    expect(await res.json()).toEqual({ error: SNS_FORBIDDEN });
     expect(base.log.lines).toEqual([expect.objectContaining({ level: 'warn', msg: 'sns message refused', status: 403, reason: expect.stringMatching(reason) })]);
     expect(base.queue.jobs).toEqual([]);
     expect(calls()).toEqual([]);
