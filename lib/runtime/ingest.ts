@@ -5,7 +5,9 @@
 import type { Alert } from '../alerts/model.ts';
 import { routeAlert, type Catalog } from '../catalog/index.ts';
 import type { JobQueue } from '../jobs/model.ts';
+import { redact } from '../redact/index.ts';
 import type { AlarmOutcome, Store } from '../store/model.ts';
+import { wellFormed } from '../store/records.ts';
 import type { Log } from './log.ts';
 
 export interface IngestDeps {
@@ -28,10 +30,12 @@ export interface RouteOutcome {
 
 /**
  * Unmapped alerts still get an incident (and a message in the default channel). The `/` cannot
- * appear in a catalog service name, so this never collides with a real service.
+ * appear in a catalog service name, so this never collides with a real service. The alert's name
+ * is outside text like any other: redacted before it is stored, posted or logged, and cut to
+ * what the store takes (the incident id bounds itself, see newIncidentId).
  */
 export const UNMAPPED_PREFIX = 'unmapped/';
-export const unmappedService = (alertName: string): string => `${UNMAPPED_PREFIX}${alertName}`.slice(0, 200);
+export const unmappedService = (alertName: string): string => wellFormed(`${UNMAPPED_PREFIX}${redact(alertName) || '(no name)'}`.slice(0, 200));
 export const alertNameOfUnmapped = (service: string): string | null => (service.startsWith(UNMAPPED_PREFIX) ? service.slice(UNMAPPED_PREFIX.length) : null);
 
 export const retriageKey = (incidentId: string): string => `retriage:${incidentId}`;

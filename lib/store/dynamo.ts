@@ -31,6 +31,7 @@ import {
   type Store,
   type StoreOptions,
   type TransitionResult,
+  type UnreadableRecord,
 } from './model.ts';
 import {
   alarmEventSchema,
@@ -46,7 +47,15 @@ import {
   newApprovalSchema,
   newId,
   incidentKeyOf,
+  keyPart,
+  KIND_PART_MAX,
   newIncidentId,
+  approvalStepSchema,
+  auditEntryOf,
+  auditText,
+  readable,
+  reportUnreadable,
+  SERVICE_PART_MAX,
   slackThreadSchema,
   toIso,
   toMs,
@@ -64,10 +73,16 @@ export interface DynamoStoreOptions extends StoreOptions {
 }
 
 const enc = encodeURIComponent;
+/** The parts of an incident partition: the same bounded forms as in the incident's id. */
+interface IncidentParts {
+  service: string;
+  kind: string;
+}
+const partsOf = (service: string, kind: string): IncidentParts => ({ service: keyPart(service, SERVICE_PART_MAX), kind: keyPart(kind, KIND_PART_MAX) });
 const K = {
-  incidents: (service: string, kind: string) => `INCIDENT#${enc(service)}#${enc(kind)}`,
-  current: (service: string, kind: string) => ({ pk: K.incidents(service, kind), sk: 'CURRENT' }),
-  archived: (service: string, kind: string, id: string) => ({ pk: K.incidents(service, kind), sk: `ARCHIVE#${id}` }),
+  incidents: (p: IncidentParts) => `INCIDENT#${p.service}#${p.kind}`,
+  current: (p: IncidentParts) => ({ pk: K.incidents(p), sk: 'CURRENT' }),
+  archived: (p: IncidentParts, id: string) => ({ pk: K.incidents(p), sk: `ARCHIVE#${id}` }),
   approval: (id: string) => ({ pk: `APPROVAL#${enc(id)}`, sk: 'APPROVAL' }),
   audit: (incidentId: string | null) => `AUDIT#${incidentId === null ? '-' : enc(incidentId)}`,
   baseline: (service: string) => ({ pk: `BASELINE#${enc(service)}`, sk: 'DUMP' }),
@@ -90,6 +105,7 @@ export class DynamoStore implements Store {
   private readonly flapMinutes: number;
   private readonly retentionSeconds: number;
   private readonly timeoutMs: number;
+  private readonly onUnreadable: (record: UnreadableRecord) => void;
 
   constructor(options: DynamoStoreOptions) {
     this.doc =
@@ -101,6 +117,7 @@ export class DynamoStore implements Store {
     this.flapMinutes = options.flappingWindowMinutes ?? DEFAULT_FLAPPING_WINDOW_MINUTES;
     this.retentionSeconds = (options.retentionDays ?? DEFAULT_RETENTION_DAYS) * 86_400;
     this.timeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.onUnreadable = options.onUnreadable ?? reportUnreadable;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -119,9 +136,14 @@ export class DynamoStore implements Store {
   }
 
   private async fire(service: string, kind: string, at: number, windowMs: number): Promise<AlarmRecorded> {
-    const key = K.current(service, kind);
+    const parts = partsOf(service, kind);
+    const key = K.current(parts);
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const id = newIncidentId(service, kind, at);
+      const fresh: Incident = {
+        id, service, kind, state: 'open', thread: null, firstSeen: toIso(at), lastSeen: toIso(at), alarmCount: 1, reopenCount: 0, resolvedAt: null,
+      };
+      readable(incidentSchema, fresh, 'an incident');
       const joined = await this.conditional(
         new UpdateCommand({
           TableName: this.table,
@@ -175,13 +197,11 @@ export class DynamoStore implements Store {
       // Archive first, so a lookup by the old id never misses; an expired incident is just dropped.
       if (live) {
         await this.doc.send(
-          new PutCommand({ TableName: this.table, Item: { ...raw, ...K.archived(service, kind, cur.id), gsi1pk: undefined, gsi1sk: undefined } }),
+          new PutCommand({ TableName: this.table, Item: { ...raw, ...K.archived(parts, cur.id), gsi1pk: undefined, gsi1sk: undefined } }),
           this.timeout(),
         );
       }
-      const incident: Incident = {
-        id, service, kind, state: 'open', thread: null, firstSeen: toIso(at), lastSeen: toIso(at), alarmCount: 1, reopenCount: 0, resolvedAt: null,
-      };
+      const incident = fresh;
       const replaced = await this.conditional(
         new PutCommand({
           TableName: this.table,
@@ -200,7 +220,7 @@ export class DynamoStore implements Store {
     const resolved = await this.conditional(
       new UpdateCommand({
         TableName: this.table,
-        Key: K.current(service, kind),
+        Key: K.current(partsOf(service, kind)),
         UpdateExpression: 'SET #state = :resolved, #resolvedAt = :at, #ttl = :exp REMOVE gsi1pk, gsi1sk',
         ConditionExpression: '#state = :open',
         ExpressionAttributeNames: pick(INCIDENT_NAMES, '#state', '#resolvedAt', '#ttl'),
@@ -213,16 +233,17 @@ export class DynamoStore implements Store {
   }
 
   async getIncident(id: string): Promise<Incident | null> {
-    const key = incidentKeyOf(id);
-    if (!key) return null;
-    const cur = await this.currentIncident(key.service, key.kind);
+    const parts = incidentKeyOf(id);
+    if (!parts) return null;
+    const item = await this.get(K.current(parts));
+    const cur = item ? toIncident(item) : null;
     if (cur?.id === id) return cur;
-    const archived = await this.get(K.archived(key.service, key.kind, id));
+    const archived = await this.get(K.archived(parts, id));
     return archived ? toIncident(archived) : null;
   }
 
   async currentIncident(service: string, kind: string): Promise<Incident | null> {
-    const item = await this.get(K.current(service, kind));
+    const item = await this.get(K.current(partsOf(service, kind)));
     return item ? toIncident(item) : null;
   }
 
@@ -232,19 +253,20 @@ export class DynamoStore implements Store {
       KeyConditionExpression: 'gsi1pk = :flag',
       ExpressionAttributeValues: { ':flag': OPEN_FLAG },
     });
-    // The index is eventually consistent; the state attribute has the last word.
-    return items.map(toIncident).filter((i) => i.state === 'open');
+    // The index is eventually consistent; the state attribute has the last word. A record the
+    // reader rejects is skipped and reported: one bad item must not take /leak status down.
+    return this.readEach(items, 'incident', toIncident).filter((i) => i.state === 'open');
   }
 
   /** Only the current incident of its key takes a thread (an archived one is `not-found`). */
   async setThread(incidentId: string, thread: SlackThread): Promise<SetThreadResult> {
     const t = slackThreadSchema.parse(thread);
-    const key = incidentKeyOf(incidentId);
-    if (!key) return { ok: false, reason: 'not-found' };
+    const parts = incidentKeyOf(incidentId);
+    if (!parts) return { ok: false, reason: 'not-found' };
     const updated = await this.conditional(
       new UpdateCommand({
         TableName: this.table,
-        Key: K.current(key.service, key.kind),
+        Key: K.current(parts),
         UpdateExpression: 'SET threadChannel = :channel, threadTs = :ts',
         ConditionExpression: `#id = :id AND attribute_not_exists(threadTs) AND ${this.liveCondition()}`,
         ExpressionAttributeNames: pick(INCIDENT_NAMES, '#id', '#ttl'),
@@ -274,6 +296,7 @@ export class DynamoStore implements Store {
       state: 'requested',
       history: [],
     };
+    readable(approvalSchema, approval, 'an approval');
     const ok = await this.conditional(
       new PutCommand({
         TableName: this.table,
@@ -295,7 +318,7 @@ export class DynamoStore implements Store {
   async transition(id: string, from: ApprovalState, to: ApprovalState, actor: string, note?: string): Promise<TransitionResult> {
     if (!isAllowedTransition(from, to)) return { ok: false, reason: 'invalid-transition' };
     const now = this.now();
-    const step = { from, to, actor, at: toIso(now), note: note ?? null };
+    const step = readable(approvalStepSchema, { from, to, actor: auditText(actor, 200), at: toIso(now), note: note === undefined ? null : auditText(note, 2000) }, 'an approval step');
     const updated = await this.conditional(
       new UpdateCommand({
         TableName: this.table,
@@ -324,7 +347,7 @@ export class DynamoStore implements Store {
   async appendAudit(input: AuditInput): Promise<AuditEntry> {
     const e = auditInputSchema.parse(input);
     const at = toMs(e.at, this.now());
-    const entry: AuditEntry = { id: newId('aud'), actor: e.actor, action: e.action, target: e.target, incidentId: e.incidentId, result: e.result, at: toIso(at) };
+    const entry = readable(auditEntrySchema, auditEntryOf(e, at), 'an audit entry');
     const ok = await this.conditional(
       new PutCommand({
         TableName: this.table,
@@ -344,7 +367,7 @@ export class DynamoStore implements Store {
       ExpressionAttributeValues: { ':pk': K.audit(incidentId) },
       ConsistentRead: true,
     });
-    return items.filter((i) => isLive(i, nowSec)).map((i) => auditEntrySchema.parse(i));
+    return this.readEach(items.filter((i) => isLive(i, nowSec)), 'audit entry', (i) => auditEntrySchema.parse(i));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -394,6 +417,18 @@ export class DynamoStore implements Store {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /** Each item read by `read`; one that fails is reported and left out. */
+  private readEach<T>(items: Item[], kind: UnreadableRecord['kind'], read: (item: Item) => T): T[] {
+    return items.flatMap((item) => {
+      try {
+        return [read(item)];
+      } catch (err) {
+        this.onUnreadable({ kind, key: `${String(item.pk)} ${String(item.sk)}`, reason: err instanceof z.ZodError ? (err.issues[0] ? `${err.issues[0].path.join('.')}: ${err.issues[0].message}` : 'invalid') : String(err) });
+        return [];
+      }
+    });
+  }
 
   /** The item has no TTL or it is still in the future (needs `#ttl` and `:nowSec`). */
   private liveCondition(): string {

@@ -36,6 +36,10 @@ import {
   newApprovalSchema,
   newId,
   newIncidentId,
+  approvalStepSchema,
+  auditEntryOf,
+  auditText,
+  readable,
   slackThreadSchema,
   toIso,
   toMs,
@@ -158,6 +162,7 @@ export class MemoryStore implements Store {
         reopenCount: 0,
         resolvedAt: null,
       };
+      readable(incidentSchema, incident, 'an incident');
       this.incidents.set(incident.id, { value: incident, expiresAt: null });
       this.current.set(key, incident.id);
       result = { outcome: 'opened', incident: clone(incident) };
@@ -214,6 +219,7 @@ export class MemoryStore implements Store {
       state: 'requested',
       history: [],
     };
+    readable(approvalSchema, approval, 'an approval');
     this.approvals.set(id, { value: approval, expiresAt: epochSeconds(now) + this.retentionSeconds });
     await this.persist();
     return clone(approval);
@@ -231,8 +237,9 @@ export class MemoryStore implements Store {
     if (!a) return { ok: false, reason: 'not-found' };
     if (a.state !== from) return { ok: false, reason: 'wrong-state', approval: clone(a) };
     if (to === 'approved' && !(now < Date.parse(a.expiresAt))) return { ok: false, reason: 'expired', approval: clone(a) };
+    const step = readable(approvalStepSchema, { from, to, actor: auditText(actor, 200), at: toIso(now), note: note === undefined ? null : auditText(note, 2000) }, 'an approval step');
     a.state = to;
-    a.history.push({ from, to, actor, at: toIso(now), note: note ?? null });
+    a.history.push(step);
     await this.persist();
     return { ok: true, approval: clone(a) };
   }
@@ -243,7 +250,7 @@ export class MemoryStore implements Store {
   async appendAudit(input: AuditInput): Promise<AuditEntry> {
     const e = auditInputSchema.parse(input);
     const at = toMs(e.at, this.now());
-    const entry: AuditEntry = { id: newId('aud'), actor: e.actor, action: e.action, target: e.target, incidentId: e.incidentId, result: e.result, at: toIso(at) };
+    const entry = readable(auditEntrySchema, auditEntryOf(e, at), 'an audit entry');
     this.audit.push({ value: entry, expiresAt: epochSeconds(at) + this.retentionSeconds });
     await this.persist();
     return clone(entry);

@@ -188,9 +188,18 @@ export interface Store {
   release(key: string): Promise<void>;
 }
 
+/** A stored record the reader could not parse (written by an older version): skipped by listings and reported. */
+export interface UnreadableRecord {
+  kind: 'incident' | 'audit entry';
+  key: string;
+  reason: string;
+}
+
 export interface StoreOptions {
   /** Clock in epoch ms; tests move it to exercise TTLs and expiry. */
   now?: () => number;
+  /** Where unreadable records are reported; default a JSON warning line on stderr. */
+  onUnreadable?: (record: UnreadableRecord) => void;
   /** Default flapping window (minutes) for `recordAlarm`. */
   flappingWindowMinutes?: number;
   /** Resolved incidents, finished approvals and audit entries are kept this long. */

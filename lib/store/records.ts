@@ -1,8 +1,9 @@
 // Validation of everything the store reads back (DynamoDB items, the local JSON file) and of the
 // inputs it is given, plus the small helpers both implementations share.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { redact } from '../redact/index.ts';
 import { z } from 'zod';
-import type { Approval, ApprovalState, AuditEntry, DumpBaseline, Incident } from './model.ts';
+import type { Approval, ApprovalState, AuditEntry, DumpBaseline, Incident, UnreadableRecord } from './model.ts';
 import { APPROVAL_TRANSITIONS } from './model.ts';
 
 const iso = z.string().min(1).max(40);
@@ -45,6 +46,8 @@ export const approvalSubjectSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('terminate'), database: z.string().min(1).max(200), sessions: z.array(terminationTargetSchema).max(10_000) }),
 ]);
 
+export const approvalStepSchema = z.object({ from: approvalStateSchema, to: approvalStateSchema, actor: label, at: iso, note: z.string().max(2000).nullable() });
+
 export const approvalSchema = z.object({
   id: label,
   incidentId: label.nullable(),
@@ -54,9 +57,7 @@ export const approvalSchema = z.object({
   requestedAt: iso,
   expiresAt: iso,
   state: approvalStateSchema,
-  history: z.array(
-    z.object({ from: approvalStateSchema, to: approvalStateSchema, actor: label, at: iso, note: z.string().max(2000).nullable() }),
-  ),
+  history: z.array(approvalStepSchema),
 }) satisfies z.ZodType<Approval>;
 
 export const newApprovalSchema = z.object({
@@ -113,25 +114,77 @@ export const toIso = (ms: number): string => new Date(ms).toISOString();
 /** DynamoDB TTL is whole epoch seconds; both stores compare expiry at that granularity. */
 export const epochSeconds = (ms: number): number => Math.floor(ms / 1000);
 
+/** Lone UTF-16 surrogates (a name cut in the middle of a pair) as U+FFFD: they cannot be encoded. */
+export function wellFormed(s: string): string {
+  return s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}
+
+/** Longest service and kind parts of an incident id (and of its DynamoDB key): ids stay within 128. */
+export const SERVICE_PART_MAX = 64;
+export const KIND_PART_MAX = 40;
+
+/**
+ * A name as it appears in an incident id and a store key: every character outside
+ * [A-Za-z0-9._-] percent-encoded (UTF-8), and at most `max` characters: a longer one keeps its
+ * start and ends in `%-` and 16 hex digits of the SHA-256 of the whole, a form percent-encoding
+ * never produces, so no short name can pose as a long one.
+ */
+export function keyPart(name: string, max: number): string {
+  const enc = encodeURIComponent(wellFormed(name)).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  if (enc.length <= max) return enc;
+  let head = enc.slice(0, max - 18);
+  const pct = head.lastIndexOf('%');
+  if (pct !== -1 && pct > head.length - 3) head = head.slice(0, pct);
+  return `${head}%-${createHash('sha256').update(enc).digest('hex').slice(0, 16)}`;
+}
+
 /**
  * `<service>:<kind>:<yyyymmdd-hhmmss>-<hex>`, e.g. `billing-api:db-connections-high:20250501-120304-9f2c1a`.
- * Readable, unique, and it names its own (service, kind) key, so a lookup by id needs no index.
- * Service and kind are URI-encoded, so neither can contain the `:` separator.
+ * Readable, unique, at most 128 characters whatever the names, and it names its own (service,
+ * kind) key, so a lookup by id needs no index.
  */
 export function newIncidentId(service: string, kind: string, ms: number): string {
   const stamp = toIso(ms).replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${encodeURIComponent(service)}:${encodeURIComponent(kind)}:${stamp}-${randomBytes(3).toString('hex')}`;
+  return `${keyPart(service, SERVICE_PART_MAX)}:${keyPart(kind, KIND_PART_MAX)}:${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-/** The (service, kind) an incident id was minted for, or null for anything else. */
+/** The key parts (as `keyPart` made them) an incident id was minted for, or null for anything else. */
 export function incidentKeyOf(id: string): { service: string; kind: string } | null {
   const parts = id.split(':');
   if (parts.length !== 3 || !parts[0] || !parts[1]) return null;
-  try {
-    return { service: decodeURIComponent(parts[0]), kind: decodeURIComponent(parts[1]) };
-  } catch {
-    return null;
+  if (!/^[A-Za-z0-9._%-]+$/.test(parts[0]) || !/^[A-Za-z0-9._%-]+$/.test(parts[1])) return null;
+  return { service: parts[0], kind: parts[1] };
+}
+
+/** What the store writes is what its reader accepts: anything else is refused before the write. */
+export function readable<T>(schema: z.ZodType<T>, value: T, what: string): T {
+  const checked = schema.safeParse(value);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new RangeError(`refused to store ${what} its reader would reject: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
+  return checked.data;
+}
+
+export const reportUnreadable = (r: UnreadableRecord): void =>
+  console.warn(JSON.stringify({ level: 'warn', component: 'store', msg: 'unreadable record skipped', kind: r.kind, key: redact(r.key).slice(0, 300), reason: redact(r.reason).slice(0, 300) }));
+
+/** An audit entry as stored: every text redacted and within the reader's limits. */
+export function auditEntryOf(e: z.output<typeof auditInputSchema>, atMs: number): AuditEntry {
+  return {
+    id: newId('aud'),
+    actor: auditText(e.actor, 200),
+    action: auditText(e.action, 200),
+    target: auditText(e.target, 1000),
+    incidentId: e.incidentId,
+    result: auditText(e.result, 2000),
+    at: toIso(atMs),
+  };
+}
+
+/** Audit text and approval notes are outputs like any other: redacted, then clipped to what the reader takes. */
+export function auditText(text: string, max: number): string {
+  return wellFormed(redact(text).slice(0, max));
 }
 
 export const newId = (prefix: string): string => `${prefix}_${randomBytes(9).toString('base64url')}`;
