@@ -347,7 +347,9 @@ export function consoleLink(arn: string | null, name: string): string | null {
   if (parts[0] !== 'arn' || parts[2] !== 'cloudwatch' || !partition || !region || !/^[a-z0-9-]+$/.test(region)) return null;
   const host = Object.hasOwn(CONSOLE_HOSTS, partition) ? CONSOLE_HOSTS[partition] : undefined;
   if (host === undefined) return null;
-  return `https://${region}.${host}/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeURIComponent(name)}`;
+  // A lone surrogate (a name cut mid-character) would make encodeURIComponent throw.
+  const wellFormed = name.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  return `https://${region}.${host}/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeURIComponent(wellFormed)}`;
 }
 
 function fail(path: string, message: string): SourceParse {
