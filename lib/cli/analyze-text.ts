@@ -2,6 +2,7 @@
 import { describeCulprit, formatLabels, shortFile, signatureByKind, type Finding, type StackGroup } from '../goroutines/index.ts';
 import type { Analysis } from './analyze.ts';
 import { dominantState } from './analyze.ts';
+import { inputName } from './output.ts';
 
 const HEADLINE: Record<Finding['kind'], string> = {
   'tx-leak': 'TRANSACTION LEAK',
@@ -39,7 +40,7 @@ export function renderAnalysisText(a: Analysis): string {
     const status = dump.truncated
       ? `TRUNCATED: ${dump.goroutines.toLocaleString('en-US')} goroutines read${dump.declaredTotal ? ` of ${dump.declaredTotal.toLocaleString('en-US')}` : ''}, the rest were cut off`
       : 'complete';
-    out.push(`  ${source}: ${dump.format}, ${dump.goroutines.toLocaleString('en-US')} goroutines in ${dump.groups.length} stacks, ${mb(dump.bytes)}, ${status}`);
+    out.push(`  ${inputName(source)}: ${dump.format}, ${dump.goroutines.toLocaleString('en-US')} goroutines in ${dump.groups.length} stacks, ${mb(dump.bytes)}, ${status}`);
     if (dump.preamble) out.push(`    ${dump.preamble.split('\n')[0]}`);
   }
   out.push('', 'Largest stacks');

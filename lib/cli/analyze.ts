@@ -14,6 +14,7 @@ import {
 import { oneOf, parseCliArgs, parseDuration } from './args.ts';
 import { CliError } from './errors.ts';
 import { renderAnalysisText } from './analyze-text.ts';
+import { inputName, terminalJson, terminalText } from './output.ts';
 
 export interface AnalyzedInput {
   source: string;
@@ -54,7 +55,7 @@ export const analyzeCommand = {
     const timeoutMs = values.timeout ? parseDuration('timeout', values.timeout) : 15_000;
 
     const analysis = await analyzeSources(positionals, { base: values.base, timeoutMs });
-    process.stdout.write(format === 'json' ? JSON.stringify(analysisJson(analysis), null, 2) + '\n' : renderAnalysisText(analysis));
+    process.stdout.write(format === 'json' ? terminalJson(analysisJson(analysis)) + '\n' : terminalText(renderAnalysisText(analysis)));
     return 0;
   },
 };
@@ -81,33 +82,42 @@ export function mergeDumps(dumps: Dump[]): Dump {
   };
 }
 
-/** Reads one dump from a file, a URL or stdin; any failure is a one-line CliError naming the source. */
+/** Reads one dump from a file, a URL or stdin; any failure is a one-line CliError naming the source (never its password). */
 async function readSource(source: string, timeoutMs: number): Promise<Dump> {
+  const name = inputName(source);
   try {
     if (source === '-') return await readDump(process.stdin);
-    if (/^https?:\/\//i.test(source)) return await readUrl(source, timeoutMs);
+    if (/^https?:\/\//i.test(source)) return await readUrl(source, name, timeoutMs);
     const info = await stat(source).catch((err: NodeJS.ErrnoException) => {
-      throw new CliError(`${source}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+      throw new CliError(`${name}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
     });
-    if (info.isDirectory()) throw new CliError(`${source}: is a directory, not a dump`);
+    if (info.isDirectory()) throw new CliError(`${name}: is a directory, not a dump`);
     return await readDump(createReadStream(source, { highWaterMark: 256 << 10 }));
   } catch (err) {
     if (err instanceof CliError) throw err;
-    if (err instanceof DumpFormatError) throw new CliError(`${source}: ${err.message}`);
-    throw new CliError(`${source}: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof DumpFormatError) throw new CliError(`${name}: ${err.message}`);
+    throw new CliError(`${name}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
-async function readUrl(url: string, timeoutMs: number): Promise<Dump> {
+async function readUrl(url: string, name: string, timeoutMs: number): Promise<Dump> {
+  // fetch refuses a URL with credentials: they travel as Basic auth, as curl sends them.
+  const target = new URL(url);
+  const headers: Record<string, string> = {};
+  if (target.username || target.password) {
+    headers['authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
+    target.username = '';
+    target.password = '';
+  }
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+    res = await fetch(target, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error', headers });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
     const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message);
-    throw new CliError(`${url}: ${reason}`);
+    throw new CliError(`${name}: ${reason}`);
   }
-  if (!res.ok || !res.body) throw new CliError(`${url}: HTTP ${res.status} ${res.statusText}`.trim());
+  if (!res.ok || !res.body) throw new CliError(`${name}: HTTP ${res.status} ${res.statusText}`.trim());
   return readDump(res.body as unknown as AsyncIterable<Uint8Array>);
 }
 
@@ -118,7 +128,7 @@ export function analysisJson(a: Analysis) {
     goroutines: a.merged.goroutines,
     truncated: a.merged.truncated,
     inputs: a.inputs.map(({ source, dump }) => ({
-      source,
+      source: inputName(source),
       format: dump.format,
       goroutines: dump.goroutines,
       declaredTotal: dump.declaredTotal,

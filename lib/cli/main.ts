@@ -1,6 +1,7 @@
 // Entry of the `leakhound` command: dispatches to one module per subcommand.
 // Each subcommand returns its exit code; user errors are one line on stderr and exit 2.
 import { CliError } from './errors.ts';
+import { terminalLine, terminalText } from './output.ts';
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
@@ -39,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const load = commands[name];
   if (!load) {
-    console.error(`leakhound: unknown command "${name}" (known: ${Object.keys(commands).join(', ')})`);
+    console.error(terminalLine(`leakhound: unknown command "${name}" (known: ${Object.keys(commands).join(', ')})`));
     return 2;
   }
   try {
@@ -47,13 +48,13 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (err) {
     if (err instanceof CliError) {
-      console.error(`leakhound ${name}: ${err.message}`);
+      console.error(terminalLine(`leakhound ${name}: ${err.message}`));
       return err.exitCode;
     }
     // Anything else is our bug; still one line, no stack, unless asked for.
     const message = err instanceof Error ? err.message : String(err);
-    console.error(`leakhound ${name}: internal error: ${message}`);
-    if (process.env.LEAKHOUND_DEBUG) console.error(err);
+    console.error(terminalLine(`leakhound ${name}: internal error: ${message}`));
+    if (process.env.LEAKHOUND_DEBUG) console.error(terminalText(err instanceof Error ? (err.stack ?? message) : message));
     return 1;
   }
 }

@@ -4,6 +4,7 @@ import { formatAge, takeSnapshot, verdictOf, type Snapshot, type SessionGroup, t
 import { DatabaseUrlError, parseDatabaseUrl } from '../sessions/target.ts';
 import { oneOf, parseCliArgs, parseDuration } from './args.ts';
 import { CliError } from './errors.ts';
+import { terminalJson, terminalText } from './output.ts';
 
 const HELP = `usage: leakhound sessions --database <url> [--format text|json] [--min-age 30s] [--timeout 5s]
 
@@ -124,9 +125,9 @@ export const sessionsCommand = {
     const snapshot = await takeSnapshot(url, { minAgeMs, timeoutMs: Math.round(timeoutMs) });
     const verdict = verdictOf(snapshot);
     if (format === 'json') {
-      process.stdout.write(JSON.stringify({ verdict: { level: verdict.level, headline: verdict.headline }, snapshot }, null, 2) + '\n');
+      process.stdout.write(terminalJson({ verdict: { level: verdict.level, headline: verdict.headline }, snapshot }) + '\n');
     } else {
-      process.stdout.write(renderSessionsText(snapshot, verdict));
+      process.stdout.write(terminalText(renderSessionsText(snapshot, verdict)));
     }
     return snapshot.problems.some((p) => p.fatal) ? 3 : 0;
   },

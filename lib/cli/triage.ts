@@ -3,6 +3,7 @@ import { findService } from '../catalog/index.ts';
 import { triageAlert, triageService, type Report } from '../triage/index.ts';
 import { oneOf, parseCliArgs, parseDuration } from './args.ts';
 import { CliError } from './errors.ts';
+import { terminalJson, terminalText } from './output.ts';
 import { alertsFromFile, catalogOrFail, cloudwatchFromEnv } from './inputs.ts';
 import { renderReportText } from './report-text.ts';
 
@@ -63,8 +64,8 @@ export const triageCommand = {
     } else {
       for (const alert of alerts) reports.push(...(await triageAlert(catalog, alert!, deps, opts)));
     }
-    if (format === 'json') process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
-    else process.stdout.write(reports.map(renderReportText).join('\n'));
+    if (format === 'json') process.stdout.write(terminalJson(reports.length === 1 ? reports[0] : reports) + '\n');
+    else process.stdout.write(terminalText(reports.map(renderReportText).join('\n')));
     return 0;
   },
 };
