@@ -162,7 +162,6 @@ function isTokenChar(c: number): boolean {
 }
 
 function looksLikeToken(run: string): boolean {
-  if (run.includes('//')) return false;
   let digits = 0;
   let upper = 0;
   let lower = 0;
@@ -173,5 +172,6 @@ function looksLikeToken(run: string): boolean {
     else if (c >= 97 && c <= 122) lower++;
   }
   const awsSecret = run.length === 40 && !/[_-]/.test(run) && digits > 0 && upper > 0 && lower > 0;
-  return awsSecret || (digits >= 4 && upper >= 4 && lower >= 4);
+  // A path (`a//b`) is not a token of unknown shape.
+  return awsSecret || (digits >= 4 && upper >= 4 && lower >= 4 && !run.includes('//'));
 }

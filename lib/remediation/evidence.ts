@@ -5,6 +5,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { redact } from '../redact/index.ts';
 
 export interface EvidenceLink {
   name: string;
@@ -121,7 +122,8 @@ export async function saveEvidence(store: EvidenceStore, incidentId: string, ite
   const problems: string[] = [];
   results.forEach((r, i) => {
     if (r.status === 'fulfilled') links.push(r.value);
-    else problems.push(`${items[i]!.name}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
+    // Metadata that reaches the audit log and Slack: the error of a store may quote anything.
+    else problems.push(redact(`${items[i]!.name}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`));
   });
   return { links, problems };
 }

@@ -64,7 +64,7 @@ export async function runRestart(input: RunRestartInput): Promise<RunRestartResu
   const target = approval.subject.target;
   const what = describeTarget(target);
   const audit = (action: string, result: string) =>
-    store.appendAudit({ actor, action, target: what, incidentId: approval.incidentId, result: result.slice(0, 2000), at: now() });
+    store.appendAudit({ actor, action, target: what, incidentId: approval.incidentId, result: redact(result).slice(0, 2000), at: now() });
 
   const claimed = await store.transition(approval.id, 'approved', 'executing', actor);
   if (!claimed.ok) {
@@ -133,7 +133,7 @@ async function collectAndSave(input: RunRestartInput, approval: Approval, until:
     ]);
     return await saveEvidence(input.evidence, approval.incidentId ?? `approval-${approval.id}`, items);
   } catch (err) {
-    return { links: [], problems: [`collect: ${err instanceof Error ? err.message : String(err)}`] };
+    return { links: [], problems: [redact(`collect: ${err instanceof Error ? err.message : String(err)}`)] };
   } finally {
     clearTimeout(timer);
   }

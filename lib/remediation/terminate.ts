@@ -2,6 +2,7 @@
 // sessions module's guarded termination: a session is ended only if it is still the one the
 // snapshot condemned and still idle. Reports exactly which sessions were ended, which were left
 // alone and why.
+import { redact } from '../redact/index.ts';
 import type { JobQueue } from '../jobs/index.ts';
 import { terminateSessions, type TerminateOptions, type TerminationReport, type TerminationTarget } from '../sessions/index.ts';
 import type { Approval, ApprovalState, Store } from '../store/index.ts';
@@ -52,7 +53,7 @@ export async function runTerminate(input: RunTerminateInput): Promise<RunTermina
   const { database, sessions } = approval.subject;
   const what = `${sessions.length} session${sessions.length === 1 ? '' : 's'} on ${database}`;
   const audit = (action: string, result: string) =>
-    store.appendAudit({ actor, action, target: what, incidentId: approval.incidentId, result: result.slice(0, 2000), at: now() });
+    store.appendAudit({ actor, action, target: what, incidentId: approval.incidentId, result: redact(result).slice(0, 2000), at: now() });
 
   const claimed = await store.transition(approval.id, 'approved', 'executing', actor);
   if (!claimed.ok) {
@@ -72,11 +73,13 @@ export async function runTerminate(input: RunTerminateInput): Promise<RunTermina
   const skipped = report.results.filter((r) => r.outcome === 'skipped').map(({ id, reason }) => ({ id, reason }));
   const failed = report.results.filter((r) => r.outcome === 'failed').map(({ id, reason }) => ({ id, reason }));
   const ok = failed.length === 0 && report.problems.length === 0;
-  const summary =
+  // Reasons quote driver errors: redacted before anything clips them.
+  const summary = redact(
     `terminated ${terminated.length} of ${sessions.length}` +
-    (terminated.length ? ` (${terminated.join(', ')})` : '') +
-    (skipped.length ? `; left alone ${skipped.map((s) => `${s.id}: ${s.reason}`).join('; ')}` : '') +
-    (failed.length ? `; failed ${failed.map((s) => `${s.id}: ${s.reason}`).join('; ')}` : '');
+      (terminated.length ? ` (${terminated.join(', ')})` : '') +
+      (skipped.length ? `; left alone ${skipped.map((s) => `${s.id}: ${s.reason}`).join('; ')}` : '') +
+      (failed.length ? `; failed ${failed.map((s) => `${s.id}: ${s.reason}`).join('; ')}` : ''),
+  );
 
   const final = await store.transition(approval.id, 'executing', ok ? 'done' : 'failed', actor, summary.slice(0, 2000));
   await audit(ok ? 'sessions.terminated' : 'sessions.terminate.failed', summary);
