@@ -4,6 +4,7 @@
 // local runs and tests need no AWS at all. The reader is injected (aws-secrets.ts in Lambda).
 import { z } from 'zod';
 import type { Env, SecretReader } from '../catalog/index.ts';
+import { rememberSecrets } from '../redact/index.ts';
 import { describeError } from './log.ts';
 
 export type { SecretReader };
@@ -32,5 +33,7 @@ export async function withSecrets(env: Env, read: SecretReader, timeoutMs = 5_00
   const parsed = secretObject.safeParse(json);
   if (!parsed.success) throw new Error(`the secret ${id} must be a JSON object of NAME → string (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`);
   const own = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // These never enter process.env: lib/redact learns them here, so no output can carry them.
+  rememberSecrets(parsed.data);
   return { ...parsed.data, ...own };
 }

@@ -97,7 +97,7 @@ describe('certificate fetches for unsigned SNS messages', () => {
     let sixtySettled!: () => void;
     const sixty = new Promise<void>((r) => (sixtySettled = r));
     const sending = Array.from({ length: 100 }, (_, i) =>
-      send(unsigned(`SimpleNotificationService-${i % 5}`)).then((res) => {
+      Promise.resolve(send(unsigned(`SimpleNotificationService-${i % 5}`))).then((res) => {
         if (++settled === 60) sixtySettled();
         return res;
       }),
