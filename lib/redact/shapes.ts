@@ -84,13 +84,14 @@ export const SHAPES: readonly SecretShape[] = [
     name: 'secret-key-value',
     hint: KEY_HINT,
     pattern: new RegExp(
-      // Values: "…" with JSON escapes; \"…\" inside a JSON string that holds JSON; '…'; bare.
-      String.raw`(${KEYWORD}${KEY_TAIL}\\?["']?[ \t]*(?:=>|:|=)[ \t]*)(?:"((?:[^"\\\r\n]|\\.)*)"|\\"([^"\r\n]*?)\\"|'((?:[^'\\\r\n]|\\.)*)'|([^\s"'&,;<>]+))`,
+      // Values: "…" with JSON escapes; \"…\" (any depth of escaping: JSON inside a JSON string,
+      // inside a script); '…'; bare.
+      String.raw`(${KEYWORD}${KEY_TAIL}\\*["']?[ \t]*(?:=>|:|=)[ \t]*)(?:"((?:[^"\\\r\n]|\\.)*)"|(\\+)"([^"\r\n]*?)\\+"|'((?:[^'\\\r\n]|\\.)*)'|([^\s"'&,;<>]+))`,
       'gi',
     ),
-    replace: (m, head: string, dq: string | undefined, escaped: string | undefined, sq: string | undefined, bare: string | undefined) => {
+    replace: (m, head: string, dq: string | undefined, slashes: string | undefined, escaped: string | undefined, sq: string | undefined, bare: string | undefined) => {
       if (dq !== undefined) return keep(dq) ? m : `${head}"${MARK}"`;
-      if (escaped !== undefined) return keep(escaped) ? m : `${head}\\"${MARK}\\"`;
+      if (slashes !== undefined) return keep(escaped ?? '') ? m : `${head}${slashes}"${MARK}${slashes}"`;
       if (sq !== undefined) return keep(sq) ? m : `${head}'${MARK}'`;
       return keep(bare ?? '') ? m : `${head}${MARK}`;
     },

@@ -69,12 +69,13 @@ export const newApprovalSchema = z.object({
   ttlMinutes: z.number().positive().max(7 * 24 * 60),
 });
 
+/** Audit input: texts of any length (a command's argv, an error): the store redacts and clips them. */
 export const auditInputSchema = z.object({
   actor: label,
   action: label,
-  target: z.string().max(1000),
+  target: z.string(),
   incidentId: label.nullable(),
-  result: z.string().max(2000),
+  result: z.string(),
   at: z.union([z.date(), z.string(), z.number()]).optional(),
 });
 

@@ -34,6 +34,33 @@ const WEBHOOK_TOKEN = `am-webhook-token-${sfx}`;
 const DUMP_PASSWORD = 's3cret';
 const DUMP_PASSWORD_2 = `dump-pw-${sfx}`;
 const LITERALS = [`alice.${sfx}@example.com`, '4111111111111111', '987-65-4320', `Zq-literal-${sfx}`, '31337.42'];
+/**
+ * One secret of every shape lib/redact knows, each with a part unique to this run. The restart
+ * command prints them all when it fails; a dump target's login page and error page carry some;
+ * an unmapped alert is named with one.
+ */
+const u = sfx.replace(/[^A-Za-z0-9]/g, '').slice(0, 8).padEnd(8, 'Q');
+const SHAPED = {
+  bearer: `Bt${u}Zk81.abc`,
+  basic: Buffer.from(`admin:Ba-${u}`).toString('base64'),
+  apiKey: `Ak${u}Zq7731`,
+  jsonPassword: `Jp-${u}-x81`,
+  yamlPassword: `Yp ${u} staple`,
+  flagPassword: `Fp-${u}-x82`,
+  shortFlagPassword: `Sp${u}x83`,
+  dsnPassword: `Dp:${u}@/x84`,
+  libpqPassword: `Lp-${u}-x85`,
+  awsKeyId: `AKIA${u.toUpperCase()}Z2345678`.slice(0, 20),
+  awsSecret: `Aws${u}Sk/7Qz+${'x9Yb'.repeat(7)}`.slice(0, 40),
+  slackApp: `xapp-1-A0123-${u}9876543210`,
+  github: `ghp_${u}${'Gh7z'.repeat(7)}`,
+  githubPat: `github_pat_11AB${u}_${'Pq4x'.repeat(15)}`,
+  jwt: `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOi${u}In0.Sig${u}x`,
+  pemBody: `MIIEow${u}${'Kq9Z'.repeat(10)}`,
+  envToken: `Env-Token-${u}-x86`,
+  session: `Sess${u}Zz4455`,
+  alertName: `ghp_${u}${'Al3r'.repeat(7)}`,
+};
 
 // Its own PostgreSQL: the open transactions planted here must not show in other suites' readings.
 describe('secrets and personal data', () => {
@@ -71,7 +98,14 @@ describe('secrets and personal data', () => {
       await c.query(sql);
       apps.push(c);
     }
-    [slack, replicas] = await Promise.all([new FakeSlack().start(), startServer(replicaRoutes)]);
+    [slack, replicas] = await Promise.all([
+      new FakeSlack().start(),
+      startServer({
+        ...replicaRoutes,
+        login: (_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end(`<html><body><form>csrf session=${SHAPED.session}</form></body></html>`),
+        broken: (_req, res) => void res.writeHead(500, { 'content-type': 'text/plain' }).end(`internal error: Authorization: Bearer ${SHAPED.bearer} rejected by upstream (session=${SHAPED.session})`),
+      }),
+    ]);
 
     // Everything written to the console or the process's streams from here on is kept.
     for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
@@ -101,9 +135,32 @@ describe('secrets and personal data', () => {
   it('no secret, connection string or query literal in any Slack call, answer, log line or audit entry', async () => {
     const secretReplica = `http://pprof:${DUMP_PASSWORD}@127.0.0.1:${replicas.port}/secret/debug/pprof/goroutine`;
     const deadReplica = `http://pprof:${DUMP_PASSWORD_2}@127.0.0.1:1/debug/pprof/goroutine`;
+    // Replicas that answer pages instead of dumps: a login page and an error, both carrying tokens.
+    const loginPage = `http://127.0.0.1:${replicas.port}/login/debug/pprof/goroutine`;
+    const errorPage = `http://127.0.0.1:${replicas.port}/broken/debug/pprof/goroutine`;
     const env = { BILLING_DB: dbUrl };
     // The restart command fails, and says why the careless way: the connection string, the password.
-    const script = "console.log('stopping payments-api'); console.error('restart failed: cannot reach ' + process.env.BILLING_DB + ' (PGPASSWORD=' + process.env.LH_PW + ')'); process.exit(1)";
+    // Multi-line shapes first; the single-line ones on the last line, which becomes the message.
+    const multiLine = ['database:\n  password: ' + SHAPED.yamlPassword, '-----BEGIN RSA PRIVATE KEY-----\n' + SHAPED.pemBody + '\n-----END RSA PRIVATE KEY-----'].join('\n');
+    const lastLine = [
+      'Authorization: Bearer ' + SHAPED.bearer,
+      'x-api-key: ' + SHAPED.apiKey,
+      'mysql -uroot -p' + SHAPED.shortFlagPassword,
+      'mysqladmin --password ' + SHAPED.flagPassword,
+      'dial app:' + SHAPED.dsnPassword + '@tcp(ledger:3306)/ledger',
+      SHAPED.github,
+      SHAPED.slackApp,
+      SHAPED.jwt,
+      JSON.stringify({ password: SHAPED.jsonPassword }),
+      'password=' + SHAPED.libpqPassword,
+      SHAPED.awsKeyId,
+      'SecretAccessKey=' + SHAPED.awsSecret,
+      SHAPED.githubPat,
+      'authorization: Basic ' + SHAPED.basic,
+    ].join(' | ');
+    // The restart command fails, and says why the careless way: the connection string, the
+    // password, its own token, and a credential of every other shape.
+    const script = `console.log('stopping payments-api'); console.error(${JSON.stringify(multiLine)}); console.error('restart failed: cannot reach ' + process.env.BILLING_DB + ' (PGPASSWORD=' + process.env.LH_PW + ') token ' + process.env.LH_API_TOKEN + ' | ' + ${JSON.stringify(lastLine)}); process.exit(1)`;
     const parsed = parseCatalog(
       `defaults:
   slackChannel: "#incidents"
@@ -112,7 +169,7 @@ describe('secrets and personal data', () => {
 services:
   - name: payments-api
     database: { engine: postgres, url: { env: BILLING_DB } }
-    dumps: { sources: [ { http: { urls: ${JSON.stringify([secretReplica, deadReplica])} } } ] }
+    dumps: { sources: [ { http: { urls: ${JSON.stringify([secretReplica, deadReplica, loginPage, errorPage])} } } ] }
     restart: { command: { argv: ${JSON.stringify([process.execPath, '-e', script])} } }
     slackChannel: "#billing"
     approvers: { users: [UAPPROVER1] }
@@ -131,7 +188,7 @@ services:
       slack,
       log: logs.worker,
       gather: { env, cloudwatch: null },
-      executors: { command: new CommandExecutor({ env: { ...process.env, BILLING_DB: dbUrl, LH_PW: DB_PASSWORD } }) },
+      executors: { command: new CommandExecutor({ env: { ...process.env, BILLING_DB: dbUrl, LH_PW: DB_PASSWORD, LH_API_TOKEN: SHAPED.envToken } }) },
     });
     const ingest = { catalog, store, queue: worker.queue, retriageSeconds: 900, log: logs.webhook };
     const hooks = createWebhookApp({
@@ -153,6 +210,9 @@ services:
       const res = await hooks.request('/webhooks/alertmanager', { method: 'POST', body: alert, headers: { 'content-type': 'application/json', ...headers } });
       answers.push(await res.text());
     }
+    // An alert no service claims, named with a token (pasted into a rule by mistake): an unmapped incident.
+    const unmapped = JSON.stringify({ version: '4', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: `DBDown ${SHAPED.alertName}` }, annotations: {}, startsAt: new Date().toISOString() }] });
+    answers.push(await (await hooks.request('/webhooks/alertmanager', { method: 'POST', body: unmapped, headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` } })).text());
     // A malformed SNS record that carries a connection string in a field.
     await handleAlarmEvent(snsAlarm({ AlarmName: 'orders-db-connections-high', NewStateValue: `ALARM ${dbUrl}`, StateChangeTime: dbUrl }), { ...ingest, log: logs.alarm });
     await worker.queue.drain();
@@ -185,7 +245,7 @@ services:
       ...audit.map((a): [string, string] => [`audit ${a.action}`, JSON.stringify(a)]),
       ['approval history', JSON.stringify(approval.history)],
     ];
-    const forbidden = [DB_PASSWORD, dbUrl, `${ROLE}:${DB_PASSWORD}`, BOT_TOKEN, SIGNING_SECRET, WEBHOOK_TOKEN, `pprof:${DUMP_PASSWORD}`, DUMP_PASSWORD_2, ...LITERALS];
+    const forbidden = [DB_PASSWORD, dbUrl, `${ROLE}:${DB_PASSWORD}`, BOT_TOKEN, SIGNING_SECRET, WEBHOOK_TOKEN, `pprof:${DUMP_PASSWORD}`, DUMP_PASSWORD_2, ...LITERALS, ...Object.values(SHAPED)];
     const found = corpus.flatMap(([where, text]) => forbidden.filter((s) => text.includes(s)).map((s) => `${where}: ${s.slice(0, 14)}… in ${JSON.stringify(text.slice(Math.max(0, text.indexOf(s) - 60), text.indexOf(s) + s.length + 20))}`));
     expect(found).toEqual([]);
 
@@ -194,6 +254,10 @@ services:
     expect(methods['chat.postMessage']).toBeGreaterThan(3);
     const slackText = JSON.stringify(slack.calls.map((c) => c.params));
     expect(slackText).toMatch(/Restart failed/);
+    // The shapes were really there to find: the command's output, the pages, the unmapped alert.
+    expect(slackText).toMatch(/maps to no service/);
+    expect(slackText).toMatch(/not a goroutine dump: the target answered \d+ bytes of an HTML page/);
+    expect(slackText).toMatch(/HTTP 500 from the target: internal error: Authorization: Bearer \[redacted\]/);
     expect(slackText).toMatch(/idle in transaction|open transaction/i);
     expect(slackText).toContain('UPDATE lh_accounts_');
     expect(printed.length + logs.worker.lines.length + logs.webhook.lines.length + bolt.warns.length).toBeGreaterThan(5);
