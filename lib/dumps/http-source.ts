@@ -2,7 +2,8 @@
 import { DEFAULT_PPROF_PATH, type DumpDebugLevel } from '../catalog/index.ts';
 import type { DumpSourceKind, Gap } from './model.ts';
 import type { Discovery, Target } from './target.ts';
-import { fetchGet, statusError, stripSecrets, type FetchLike } from './transport.ts';
+import { withoutUserinfo } from '../redact/index.ts';
+import { fetchGet, statusError, type FetchLike } from './transport.ts';
 
 /**
  * The goroutine-profile URL for a catalog URL: a bare base (`http://10.0.1.5:6060`) gets the
@@ -41,8 +42,8 @@ export function urlTarget(
     source,
     replica,
     address,
-    location: stripSecrets(clean),
-    label: label ?? stripSecrets(clean),
+    location: withoutUserinfo(clean),
+    label: label ?? withoutUserinfo(clean),
     async open(signal) {
       const res = await fetchGet(fetchImpl, clean, headers, signal);
       if (res.status !== 200) throw await statusError(res, clean, signal);
@@ -60,7 +61,7 @@ export function discoverHttp(urls: readonly string[], debug: DumpDebugLevel, fet
     try {
       url = goroutineUrl(raw, debug);
     } catch {
-      gaps.push({ source: 'http', target: stripSecrets(raw), reason: 'not a valid URL' });
+      gaps.push({ source: 'http', target: withoutUserinfo(raw), reason: 'not a valid URL' });
       continue;
     }
     if (seen.has(url.href)) continue;

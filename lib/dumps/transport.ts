@@ -1,5 +1,6 @@
 // The two ways a dump travels: fetch for direct targets (plain URLs, ECS task IPs) and node:http(s)
 // for the Kubernetes API server, whose credentials arrive as Node request options.
+import { withoutUserinfo } from '../redact/index.ts';
 import http from 'node:http';
 import https from 'node:https';
 import { quoteBody, TargetError } from './describe.ts';
@@ -64,7 +65,7 @@ export async function statusError(res: HttpResponse, url: URL, signal: AbortSign
   if (res.status >= 300 && res.status < 400) {
     res.body.close();
     return new TargetError(
-      `HTTP ${res.status} redirect${res.location ? ` to ${stripSecrets(res.location)}` : ''}; not followed (dump targets come only from the catalog)`,
+      `HTTP ${res.status} redirect${res.location ? ` to ${withoutUserinfo(res.location)}` : ''}; not followed (dump targets come only from the catalog)`,
     );
   }
   const detail = await errorBody(res, signal);
@@ -89,14 +90,3 @@ export async function errorBody(res: HttpResponse, signal: AbortSignal): Promise
   }
 }
 
-/** A URL as it may appear in a report: no user, no password. */
-export function stripSecrets(url: string | URL): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return String(url);
-  }
-}

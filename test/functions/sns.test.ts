@@ -1,23 +1,15 @@
 // SNS over HTTPS: messages signed (SignatureVersion 1 and 2) with a key and certificate made for
 // the test; the certificate is served by a local stub through the injected fetcher, because the
 // verifier itself only ever asks https://sns.<region>.amazonaws.com.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SNS_FORBIDDEN, isSigningCertUrl, isSubscribeUrl, stringToSign, type SnsMessage } from '../../lib/runtime/sns.ts';
 import { sourceAuth } from '../../lib/runtime/webhook-auth.ts';
-import { CERT_URL, makeSigner, OTHER_TOPIC, snsNotification, SnsStub, snsWebhook, TOPIC, type SnsSigner } from './support.ts';
+import { CERT_URL, OTHER_TOPIC, snsNotification, snsWebhook, TOPIC, useSnsStub } from './support.ts';
 
-let signer: SnsSigner;
-let stub: SnsStub;
-
-beforeAll(async () => {
-  signer = makeSigner();
-  stub = new SnsStub(signer.cert);
-  await stub.start();
-});
-afterAll(() => stub.stop());
+const sns = useSnsStub();
 
 function setup() {
-  const h = snsWebhook(stub, { auth: { alertmanager: sourceAuth('x'.repeat(20)), grafana: null }, headers: { 'x-amz-sns-topic-arn': TOPIC } });
+  const h = snsWebhook(sns.stub, { auth: { alertmanager: sourceAuth('x'.repeat(20)), grafana: null }, headers: { 'x-amz-sns-topic-arn': TOPIC } });
   return { ...h, store: h.base.store, queue: h.base.queue, reasons: () => h.base.log.lines.map((l) => String(l['reason'] ?? '')) };
 }
 
@@ -26,9 +18,9 @@ const errorOf = async (res: Response) => ((await res.json()) as { error: string 
 describe('SNS over HTTPS', () => {
   it('accepts signed notifications (SignatureVersion 2 and 1): incident recorded, triage queued', async () => {
     const { send, store, queue } = setup();
-    const v2 = await send(snsNotification(signer, {}, '2'));
+    const v2 = await send(snsNotification(sns.signer, {}, '2'));
     expect(v2.status).toBe(200);
-    const v1 = await send(snsNotification(signer, {}, '1'));
+    const v1 = await send(snsNotification(sns.signer, {}, '1'));
     expect(v1.status).toBe(200);
     const open = await store.listOpenIncidents();
     expect(open).toEqual([expect.objectContaining({ service: 'billing-api', alarmCount: 2 })]);
@@ -37,7 +29,7 @@ describe('SNS over HTTPS', () => {
 
   it('acts on a redelivered MessageId once', async () => {
     const { send, store } = setup();
-    const m = snsNotification(signer);
+    const m = snsNotification(sns.signer);
     expect((await send(m)).status).toBe(200);
     const again = await send(m);
     expect(await again.json()).toEqual({ accepted: 0, duplicate: true });
@@ -46,7 +38,7 @@ describe('SNS over HTTPS', () => {
 
   it('refuses a tampered message and a bad signature', async () => {
     const { send, queue, reasons } = setup();
-    const m = snsNotification(signer);
+    const m = snsNotification(sns.signer);
     const tampered = await send({ ...m, Message: m.Message.replace('"ALARM"', '"OK"') });
     expect(tampered.status).toBe(403);
     expect(await errorOf(tampered)).toBe(SNS_FORBIDDEN);
@@ -76,7 +68,7 @@ describe('SNS over HTTPS', () => {
       'https://sns.eu-west-1.amazonaws.com/redirect?to=evil.pem',
     ];
     for (const url of outside) {
-      const res = await send(snsNotification(signer, { SigningCertURL: url }));
+      const res = await send(snsNotification(sns.signer, { SigningCertURL: url }));
       expect(res.status, url).toBe(403);
       expect(await errorOf(res)).toBe(SNS_FORBIDDEN);
     }
@@ -86,7 +78,7 @@ describe('SNS over HTTPS', () => {
 
   it('refuses topics that are not configured, before fetching anything', async () => {
     const { send, certFetches, reasons } = setup();
-    const res = await send(snsNotification(signer, { TopicArn: OTHER_TOPIC }));
+    const res = await send(snsNotification(sns.signer, { TopicArn: OTHER_TOPIC }));
     expect(res.status).toBe(403);
     expect(await errorOf(res)).toBe(SNS_FORBIDDEN);
     expect(reasons()).toEqual([expect.stringMatching(/not configured/)]);
@@ -95,9 +87,9 @@ describe('SNS over HTTPS', () => {
 
   it('answers "unknown topic" and "bad signature" alike: same status, same body (the reason is only logged)', async () => {
     const { send, reasons } = setup();
-    const m = snsNotification(signer);
+    const m = snsNotification(sns.signer);
     const answers = await Promise.all(
-      [snsNotification(signer, { TopicArn: OTHER_TOPIC }), { ...m, Subject: 'changed' }, { ...m, Timestamp: new Date(Date.now() - 2 * 3600_000).toISOString() }].map(async (x) => {
+      [snsNotification(sns.signer, { TopicArn: OTHER_TOPIC }), { ...m, Subject: 'changed' }, { ...m, Timestamp: new Date(Date.now() - 2 * 3600_000).toISOString() }].map(async (x) => {
         const res = await send(x);
         return `${res.status} ${await res.text()}`;
       }),
@@ -109,7 +101,7 @@ describe('SNS over HTTPS', () => {
 
   it('refuses stale messages (replays) and non-SNS bodies', async () => {
     const { send } = setup();
-    const old = await send(snsNotification(signer, { Timestamp: new Date(Date.now() - 2 * 3600_000).toISOString() }));
+    const old = await send(snsNotification(sns.signer, { Timestamp: new Date(Date.now() - 2 * 3600_000).toISOString() }));
     expect(old.status).toBe(403);
     const notJson = await send('hello');
     expect(notJson.status).toBe(400);
@@ -121,7 +113,7 @@ describe('SNS over HTTPS', () => {
   it('confirms a subscription for a configured topic by fetching its SubscribeURL', async () => {
     const { send, confirmations, queue } = setup();
     const subscribeUrl = `https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${TOPIC}&Token=2336412f37fb687f5d51e6e2425c464de12884e`;
-    const m = signer.sign({
+    const m = sns.signer.sign({
       Type: 'SubscriptionConfirmation',
       MessageId: '165545c9-2a5c-472c-8df2-7ff2be2b3b1b',
       Token: '2336412f37fb687f5d51e6e2425c464de12884e',
@@ -134,7 +126,7 @@ describe('SNS over HTTPS', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ confirmed: true, topic: TOPIC });
     expect(confirmations).toEqual([subscribeUrl]);
-    expect(stub.requests.some((r) => r.startsWith('/?Action=ConfirmSubscription'))).toBe(true);
+    expect(sns.stub.requests.some((r) => r.startsWith('/?Action=ConfirmSubscription'))).toBe(true);
     expect(queue.jobs).toHaveLength(0);
   });
 
@@ -147,11 +139,11 @@ describe('SNS over HTTPS', () => {
       Message: 'confirm',
       Timestamp: new Date().toISOString(),
     };
-    const unknown = await send(signer.sign({ ...base, TopicArn: OTHER_TOPIC, SubscribeURL: `https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${OTHER_TOPIC}&Token=tok` }));
+    const unknown = await send(sns.signer.sign({ ...base, TopicArn: OTHER_TOPIC, SubscribeURL: `https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${OTHER_TOPIC}&Token=tok` }));
     expect(unknown.status).toBe(403);
-    const elsewhere = await send(signer.sign({ ...base, TopicArn: TOPIC, SubscribeURL: `https://attacker.example.com/?Action=ConfirmSubscription&TopicArn=${TOPIC}` }));
+    const elsewhere = await send(sns.signer.sign({ ...base, TopicArn: TOPIC, SubscribeURL: `https://attacker.example.com/?Action=ConfirmSubscription&TopicArn=${TOPIC}` }));
     expect(elsewhere.status).toBe(403);
-    const otherTopicUrl = await send(signer.sign({ ...base, TopicArn: TOPIC, SubscribeURL: `https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${OTHER_TOPIC}&Token=tok` }));
+    const otherTopicUrl = await send(sns.signer.sign({ ...base, TopicArn: TOPIC, SubscribeURL: `https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${OTHER_TOPIC}&Token=tok` }));
     expect(otherTopicUrl.status).toBe(403);
     expect(confirmations).toEqual([]);
   });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { LambdaEvent } from 'hono/aws-lambda';
+import { afterAll, beforeAll } from 'vitest';
 import { parseCatalog } from '../../lib/catalog/parse.ts';
 import type { Catalog } from '../../lib/catalog/model.ts';
 import { buildEnvelope } from '../../lib/jobs/envelope.ts';
@@ -259,6 +260,21 @@ export class SnsStub {
     if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
     return res.text();
   };
+}
+
+/**
+ * A signer and a running stub for the suite (or describe block) that calls this: read them
+ * from the returned object inside tests, once beforeAll has run.
+ */
+export function useSnsStub(): { signer: SnsSigner; stub: SnsStub } {
+  const ctx = {} as { signer: SnsSigner; stub: SnsStub };
+  beforeAll(async () => {
+    ctx.signer = makeSigner();
+    ctx.stub = new SnsStub(ctx.signer.cert);
+    await ctx.stub.start();
+  });
+  afterAll(() => ctx.stub?.stop());
+  return ctx;
 }
 
 /** The CloudWatch alarm message inside the SNS fixture. */

@@ -3,19 +3,12 @@
 // fetches run at once and ten start a minute. The counts are of real requests the verifier
 // sends (through the fetcher it is given), for 100 unsigned messages each time.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SNS_FORBIDDEN, SnsVerifier, type SnsMessage, type TextFetcher } from '../../lib/runtime/sns.ts';
 import { createWebhookApp } from '../../lib/runtime/webhook-app.ts';
-import { alarmMessage, CERT_URL, ingestDeps, makeSigner, snsNotification, SnsStub, TOPIC, type SnsSigner } from '../functions/support.ts';
+import { alarmMessage, CERT_URL, ingestDeps, snsNotification, TOPIC, useSnsStub } from '../functions/support.ts';
 
-let signer: SnsSigner;
-let stub: SnsStub;
-beforeAll(async () => {
-  signer = makeSigner();
-  stub = new SnsStub(signer.cert);
-  await stub.start();
-});
-afterAll(() => stub.stop());
+const sns = useSnsStub();
 
 const figures: string[] = [];
 afterAll(() => console.log(`certificate fetches per 100 unsigned requests: ${figures.join('; ')}`));
@@ -44,7 +37,7 @@ function countingFetcher(opts: { hold?: Promise<void> } = {}) {
     try {
       await opts.hold;
       if (url !== CERT_URL) throw new Error('HTTP 404');
-      return await stub.fetch(url, signal);
+      return await sns.stub.fetch(url, signal);
     } finally {
       seen.inFlight--;
     }
@@ -130,12 +123,12 @@ describe('certificate fetches for unsigned SNS messages', () => {
     const { send, base } = webhook(verifier);
     for (let i = 0; i < 30; i++) await send(unsigned(`SimpleNotificationService-flood${i}`));
     // The budget of the minute is spent on the flood: the real URL waits for the next minute.
-    expect((await send(snsNotification(signer))).status).toBe(403);
+    expect((await send(snsNotification(sns.signer))).status).toBe(403);
     now += 61_000;
-    expect((await send(snsNotification(signer, { Timestamp: new Date(now).toISOString() }))).status).toBe(200);
+    expect((await send(snsNotification(sns.signer, { Timestamp: new Date(now).toISOString() }))).status).toBe(200);
     // From then on it is cached: another flood does not stop it.
     for (let i = 30; i < 60; i++) await send(unsigned(`SimpleNotificationService-flood${i}`));
-    expect((await send(snsNotification(signer, { Timestamp: new Date(now).toISOString() }))).status).toBe(200);
+    expect((await send(snsNotification(sns.signer, { Timestamp: new Date(now).toISOString() }))).status).toBe(200);
     expect(seen.calls).toBe(20);
     expect(base.queue.jobs.length).toBe(1);
   });
