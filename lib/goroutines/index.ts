@@ -6,5 +6,5 @@ export { diffDumps, type GroupGrowth, type DumpDiff } from './diff.ts';
 export { mergeGroups } from './grouping.ts';
 export { DumpFormatError, RUNTIME_DEBUG2_CAP } from './read.ts';
 export { describeCulprit, shortFile } from './classify.ts';
-export { signatureByKind } from './signatures.ts';
+export { isFindingKind, signatureByKind, type Signature } from './signatures.ts';
 export { formatLabels } from './labels.ts';

@@ -14,6 +14,9 @@ import { utf8FromLatin1, type LineReader } from './text.ts';
 // goroutine 5 [select, 2 minutes] labels:{"route": "/transfer"}:   (Go 1.27+, tracebacklabels)
 const HEADER = /^goroutine \d+(?: gp=\S+)?(?: m=\S+)?(?: mp=\S+)? \[([^\]]*)\](.*):$/;
 const MAX_PREAMBLE_LINES = 8;
+// A frame's location once its indentation is gone (pastes turn the tab into spaces, some tools
+// drop it): `file:line`, optionally ` +0xNN` and ` fp=… sp=… pc=…`. Paths may hold spaces.
+const LOCATION = /^\S.*:\d+( \+0x[0-9a-fA-F]+)?( fp=0x[0-9a-f]+ sp=0x[0-9a-f]+ pc=0x[0-9a-f]+)?\s*$/;
 
 interface HeaderStatus {
   state: string;
@@ -80,6 +83,12 @@ export class TracebackReader implements LineReader {
       if (this.section !== Section.None) this.location(text);
       return;
     }
+    if (c === 32 /* space: a pasted or indented dump */) {
+      const trimmed = text.trimStart();
+      if (this.awaitingLocation && this.section !== Section.None && LOCATION.test(trimmed)) this.location(`\t${trimmed}`);
+      else this.line(trimmed);
+      return;
+    }
     if (c === 103 /* g */ && text.startsWith('goroutine ') && text.charCodeAt(text.length - 1) === 58 /* : */) {
       // Fast path for the common `goroutine N [status]:`; anything else goes through the regex.
       const open = text.indexOf(' [', 10);
@@ -125,10 +134,18 @@ export class TracebackReader implements LineReader {
       return;
     }
     if (c === 46 /* . */ && text.startsWith('...')) return; // "...N frames elided..." / "...additional frames elided..."
-    if (text.charCodeAt(text.length - 1) !== 41 /* ) */) return; // register dumps, "exit status 2", noise
+    if (text.charCodeAt(text.length - 1) !== 41 /* ) */) {
+      // A location that lost its indentation; otherwise register dumps, "exit status 2", noise.
+      if (this.awaitingLocation && LOCATION.test(text)) this.location(`\t${text}`);
+      return;
+    }
     const paren = text.lastIndexOf('(');
     if (paren <= 0) return;
     const fn = text.slice(0, paren);
+    // Go names hold no blanks outside generic brackets: `--- FAIL: TestLeak (0.52s)`,
+    // `ok  	pkg	(cached)` are test output around the dump, not frames.
+    const blank = fn.search(/\s/);
+    if (blank >= 0 && !(fn.indexOf('[') >= 0 && fn.indexOf('[') < blank)) return;
     if (isHiddenRuntimeFrame(fn)) {
       this.pendingTarget = 'skip';
     } else if (this.section === Section.Own) {

@@ -8,10 +8,12 @@ import type { DumpCollection } from '../dumps/index.ts';
 import {
   describeCulprit,
   findLeaks,
+  isFindingKind,
   mergeGroups,
   signatureByKind,
   type Dump,
   type Finding,
+  type FindingKind,
 } from '../goroutines/index.ts';
 import type { ServiceMetrics } from '../metrics/index.ts';
 import { appOf, formatAge, type Session, type Snapshot, type Suspect, type SuspectKind } from '../sessions/index.ts';
@@ -34,13 +36,8 @@ export interface BuildInput {
 
 const OPEN_STATES = new Set(['idle_in_transaction', 'idle_in_transaction_aborted']);
 
-const TITLE: Record<VerdictKind, string> = {
-  'tx-leak': 'Transaction leak',
-  'rows-leak': 'Rows leak',
-  'http-body-leak': 'HTTP response body leak',
-  'pool-exhausted': 'Connection pool exhausted',
-  'pgx-acquire-wait': 'pgxpool exhausted',
-  'stuck-in-query': 'Queries stuck on the database',
+// Titles of the kinds only the database side shows; goroutine kinds carry theirs in their signature row.
+const SESSION_TITLE: Record<Exclude<VerdictKind, FindingKind>, string> = {
   'open-transactions': 'Transactions left open',
   'idle-connections': 'Connections held idle',
   'long-queries': 'Long-running queries',
@@ -133,7 +130,7 @@ function fromGoroutines(f: Finding, sessions: Session[], suspects: Suspect[], re
   const wait = f.waitMinutes && f.waitMinutes.max > 0 ? `, waiting ${f.waitMinutes.min}-${f.waitMinutes.max} min` : '';
   evidence.push({
     source: 'goroutines',
-    text: `${f.count} goroutine${f.count === 1 ? '' : 's'} ${sig.role === 'leak' ? 'holding' : 'in'} ${leadFrame(f.kind)} across ${replicaCount} replica${replicaCount === 1 ? '' : 's'}${wait}`,
+    text: `${f.count} goroutine${f.count === 1 ? '' : 's'} ${sig.role === 'leak' ? 'holding' : 'in'} ${sig.lead} across ${replicaCount} replica${replicaCount === 1 ? '' : 's'}${wait}`,
   });
   let confidence = f.confidence;
   let sessionIds: number[] = [];
@@ -199,22 +196,6 @@ function takeByFingerprint(idle: Suspect[], count: number): Suspect[] {
   return taken;
 }
 
-function leadFrame(kind: Finding['kind']): string {
-  switch (kind) {
-    case 'tx-leak':
-      return 'database/sql.(*Tx).awaitDone';
-    case 'rows-leak':
-      return 'database/sql.(*Rows).awaitDone';
-    case 'http-body-leak':
-      return 'net/http.(*persistConn).readLoop';
-    case 'pool-exhausted':
-      return 'database/sql.(*DB).conn';
-    case 'pgx-acquire-wait':
-      return 'pgxpool.(*Pool).Acquire';
-    case 'stuck-in-query':
-      return 'a driver read';
-  }
-}
 
 /** Suspects the goroutines do not explain: the database side's own findings. */
 function fromSessionsOnly(suspects: Suspect[], explained: Set<number>, goroutineFindings: Finding[]): ReportFinding[] {
@@ -269,6 +250,7 @@ const KIND_RANK: VerdictKind[] = [
   'open-transactions',
   'idle-connections',
   'http-body-leak',
+  'goroutine-leak',
   'pool-exhausted',
   'pgx-acquire-wait',
   'lock-contention',
@@ -302,18 +284,20 @@ function verdictOf(findings: ReportFinding[], capacity: CapacityView, alert: Ale
     return { kind: 'no-leak-found', headline: `No leak found${load}`, culprit: null, confidence: 'low' };
   }
   const who = top.culprit ? describeCulprit(top.culprit) : null;
-  const what = who ? `${TITLE[top.kind]} in ${who}` : TITLE[top.kind];
+  const title = titleOf(top.kind);
+  const what = who ? `${title} in ${who}` : title;
   const detail = top.culprit ? `${top.count} ${unitOf(top)}` : top.summary;
   return { kind: top.kind, headline: `${what}: ${detail}${load}`, culprit: top.culprit, confidence: top.confidence };
 }
 
+function titleOf(kind: VerdictKind): string {
+  return isFindingKind(kind) ? signatureByKind(kind).title : SESSION_TITLE[kind];
+}
+
 function unitOf(f: ReportFinding): string {
-  const kinds = ['tx-leak', 'rows-leak', 'http-body-leak', 'pool-exhausted', 'pgx-acquire-wait', 'stuck-in-query'] as const;
-  if ((kinds as readonly string[]).includes(f.kind)) {
-    const sig = signatureByKind(f.kind as (typeof kinds)[number]);
-    return `${f.count === 1 ? sig.what.one : sig.what.many} ${sig.what.verb}`;
-  }
-  return 'sessions';
+  if (!isFindingKind(f.kind)) return 'sessions';
+  const sig = signatureByKind(f.kind);
+  return `${f.count === 1 ? sig.what.one : sig.what.many} ${sig.what.verb}`;
 }
 
 function capacityView(snapshot: Snapshot | null, metrics: ServiceMetrics | null): CapacityView {
