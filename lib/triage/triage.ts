@@ -84,7 +84,7 @@ function emptyReport(alert: Alert, service: string | null, channel: string): Rep
     elapsedMs: 0,
     deadlineMs: 0,
     alert,
-    verdict: { kind: 'no-leak-found', headline: '', culprit: null, confidence: 'low' },
+    verdict: { kind: 'unknown', headline: '', culprit: null, confidence: 'low', restsOn: null },
     capacity: { engine: null, maxConnections: null, available: null, inUse: null, free: null, full: false, growthPerMinute: null, minutesToExhaustion: null, elb504: null },
     findings: [],
     replicas: [],
@@ -100,7 +100,7 @@ function emptyReport(alert: Alert, service: string | null, channel: string): Rep
 export function unmappedReport(alert: Alert, channel: string): Report {
   const r = emptyReport(alert, null, channel);
   const what = [alert.name, ...alert.resources.map((x) => `${x.type} ${x.id}`)].join(', ');
-  r.verdict = { kind: 'unmapped-alert', headline: `Alert for no known service: ${what} (${alert.state})`, culprit: null, confidence: 'low' };
+  r.verdict = { kind: 'unmapped-alert', headline: `Alert for no known service: ${what} (${alert.state})`, culprit: null, confidence: 'low', restsOn: null };
   r.gaps.push({
     source: 'catalog',
     target: alert.name,
@@ -112,6 +112,6 @@ export function unmappedReport(alert: Alert, channel: string): Report {
 
 function resolvedReport(alert: Alert, service: Service): Report {
   const r = emptyReport(alert, service.name, service.slackChannel);
-  r.verdict = { kind: 'resolved', headline: `Resolved: ${alert.name} is back to normal`, culprit: null, confidence: 'high' };
+  r.verdict = { kind: 'resolved', headline: `Resolved: ${alert.name} is back to normal`, culprit: null, confidence: 'high', restsOn: null };
   return r;
 }
