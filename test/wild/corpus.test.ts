@@ -110,6 +110,7 @@ const REQUIRED_SHAPES = [
   'indent:spaces-8',
   'log-prefix:journald',
   'log-prefix:cri',
+  'log-prefix:timestamps',
   'wrapper:goleak',
   'wrapper:goleak-new',
   'wrapper:gotest',
