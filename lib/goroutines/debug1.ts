@@ -13,7 +13,8 @@ const RECORD = /^(\d+) @(?: 0x[0-9a-fA-F]+)*\s*$/;
 const TOTAL = /^goroutine(leak)? profile: total (\d+)/;
 // "#\t0xPC\tfunc+0xOFF\tfile:line": the runtime's tabwriter pads columns with several tabs, and
 // pastes turn tabs into spaces. The location is the rest of the line (paths may hold spaces).
-const FRAME = /^#[ \t]+0x[0-9a-fA-F]+[ \t]+(\S+?)(?:\+0x[0-9a-fA-F]+)?(?:[ \t]+(.*?))?\s*$/;
+// Pasted without a code fence, the `#` column can be gone: `        0x822124\tnet/http.…`.
+const FRAME = /^#?[ \t]*0x[0-9a-fA-F]+[ \t]+(\S+?)(?:\+0x[0-9a-fA-F]+)?(?:[ \t]+(.*?))?\s*$/;
 
 export class Debug1Reader implements LineReader {
   readonly groups = new GroupBuilder();
@@ -34,7 +35,7 @@ export class Debug1Reader implements LineReader {
       this.line(text.trimStart());
       return;
     }
-    if (c === 35 /* # */) {
+    if (c === 35 /* # */ || (c === 48 /* 0 */ && text.charCodeAt(1) === 120 /* x */)) {
       if (!this.inRecord) return;
       if (text.startsWith('# labels:')) {
         this.labels = parseLabelText(utf8FromLatin1(text.slice(9)));

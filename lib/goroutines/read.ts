@@ -165,8 +165,9 @@ async function readText(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, maxB
       format = 'debug1';
       r = debug1 = new Debug1Reader();
     } else {
-      // Plain debug=2 starts with its first goroutine; anything in front makes it a traceback.
-      format = start && !sawText ? 'debug2' : 'traceback';
+      // Plain debug=2 starts with its first goroutine; anything in front (or goleak's own
+      // headers) makes it a traceback.
+      format = start && !sawText && !start.goleak ? 'debug2' : 'traceback';
       r = traceback = new TracebackReader();
     }
     reader = r;

@@ -35,6 +35,11 @@ const someFrame = (g: StackGroup, test: (fn: string) => boolean, depth = g.frame
   return false;
 };
 
+// States of a goroutine that is doing something, not waiting: a goroutine crashing inside
+// (*DB).conn (a nil *sql.DB) is not a caller waiting for a connection.
+const ACTIVE_STATES = new Set(['running', 'runnable', 'syscall', 'dead', 'idle', 'copystack', 'preempted']);
+const parked = (g: StackGroup): boolean => Object.keys(g.states).some((s) => !ACTIVE_STATES.has(s.split(/[ ,]/)[0]!));
+
 // Frames a goroutine sits in while it waits for something else: synchronisation primitives.
 const WAIT_PACKAGES = new Set(['sync', 'sync/atomic', 'internal/sync', 'golang.org/x/sync/semaphore', 'context', 'time']);
 // pgxpool (v4, v5) and puddle (v1 parks in sync.(*Cond).Wait, v2 in a semaphore) acquiring a connection.
@@ -109,7 +114,7 @@ export const SIGNATURES: readonly Signature[] = [
     what: { one: 'caller', many: 'callers', verb: 'waiting for a free database connection' },
     fix: 'find what holds the connections (leaked transactions or rows, or idle sessions on the database side)',
     // Parked in (*DB).conn itself; a goroutine dialing a new connection has driver frames on top.
-    matches: (g) => top(g) === 'database/sql.(*DB).conn',
+    matches: (g) => top(g) === 'database/sql.(*DB).conn' && parked(g),
   },
   {
     kind: 'pgx-acquire-wait',
@@ -118,7 +123,7 @@ export const SIGNATURES: readonly Signature[] = [
     lead: 'pgxpool.(*Pool).Acquire',
     what: { one: 'caller', many: 'callers', verb: 'waiting to acquire a pgxpool connection' },
     fix: 'find what holds the pool: unreleased conns (`defer conn.Release()`), unclosed rows, open transactions',
-    matches: waitsInPoolAcquire,
+    matches: (g) => waitsInPoolAcquire(g) && parked(g),
   },
   {
     kind: 'stuck-in-query',

@@ -5,9 +5,12 @@
 // times) and stripped from every line that carries it. Lines without it pass unchanged.
 
 /** A line that starts a dump, wherever it stands in the line. */
-const DECISIVE = /(goroutine(?:leak)? profile: total \d+|goroutine \d+(?: gp=\S+)?(?: m=\S+)?(?: mp=\S+)? \[[^\]]*\].*:\s*$|\d+ @(?: 0x[0-9a-fA-F]+)+\s*$)/;
+// goleak ≥ 1.3 prints `Goroutine 62 in state select, with f on top of the stack:` and no
+// runtime header; older goleak prints both.
+const DECISIVE =
+  /(goroutine(?:leak)? profile: total \d+|goroutine \d+(?: gp=\S+)?(?: m=\S+)?(?: mp=\S+)? \[[^\]]*\].*:\s*$|Goroutine \d+ in state [^,]+, with \S+ on top of the stack:\s*$|\d+ @(?: 0x[0-9a-fA-F]+)+\s*$)/;
 
-export type DumpStart = { kind: 'debug1' | 'debug2'; prefix: string; json: boolean };
+export type DumpStart = { kind: 'debug1' | 'debug2'; prefix: string; json: boolean; goleak: boolean };
 
 /** What a decisive line says: the format it starts and the prefix in front of it. Null if not decisive. */
 export function dumpStart(line: string): DumpStart | null {
@@ -26,7 +29,7 @@ export function dumpStart(line: string): DumpStart | null {
   if (prefix.length > 200 || (prefix.length > 0 && /[A-Za-z0-9_]$/.test(prefix))) return null;
   const header = m[1]!;
   const kind = /profile: total|@/.test(header) ? 'debug1' : 'debug2';
-  return { kind, prefix, json: false };
+  return { kind, prefix, json: false, goleak: header.startsWith('Goroutine ') };
 }
 
 /** The text of one docker json-file log line, without its newline; null if it is not one. */

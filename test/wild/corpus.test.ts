@@ -10,7 +10,7 @@ import { findLeaks, formatLabels, readDump, type Finding } from '../../lib/gorou
 const WILD = new URL('../fixtures/wild/', import.meta.url);
 
 const FORMATS = ['debug2', 'debug1', 'traceback', 'pprof'] as const;
-const KINDS = ['tx-leak', 'rows-leak', 'pool-exhausted', 'pgx-acquire-wait', 'http-body-leak', 'stuck-in-query'] as const;
+const KINDS = ['tx-leak', 'rows-leak', 'pool-exhausted', 'pgx-acquire-wait', 'http-body-leak', 'goroutine-leak', 'stuck-in-query'] as const;
 
 const ExpectedFinding = z
   .object({
