@@ -86,6 +86,7 @@ export function sampleReport(overrides: Partial<Report> = {}): Report {
       time: '2026-11-23T04:59:00.000Z',
       link: null,
       reason: 'Threshold Crossed',
+      suppressed: null,
     },
     verdict: {
       kind: 'tx-leak',
