@@ -1,7 +1,7 @@
 // Static URLs from the catalog. Shared with ECS, whose tasks are plain URLs once their IP is known.
 import { DEFAULT_PPROF_PATH, type DumpDebugLevel } from '../catalog/index.ts';
 import type { DumpSourceKind, Gap } from './model.ts';
-import type { Discovery, Target } from './target.ts';
+import { leakProfileUrl, type Discovery, type Target } from './target.ts';
 import { fetchGet, statusError, stripSecrets, type FetchLike } from './transport.ts';
 
 /**
@@ -37,6 +37,7 @@ export function urlTarget(
     clean.username = '';
     clean.password = '';
   }
+  const leakUrl = leakProfileUrl(clean);
   return {
     source,
     replica,
@@ -48,6 +49,14 @@ export function urlTarget(
       if (res.status !== 200) throw await statusError(res, clean, signal);
       return res.body;
     },
+    openLeakProfile: leakUrl
+      ? async (signal) => {
+          const res = await fetchGet(fetchImpl, leakUrl, headers, signal);
+          if (res.status === 200) return res.body;
+          res.body.close();
+          return null;
+        }
+      : undefined,
   };
 }
 

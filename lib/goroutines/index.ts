@@ -4,6 +4,7 @@ export { readDump, type ReadDumpOptions, type DumpInput } from './read.ts';
 export { findLeaks } from './classify.ts';
 export { diffDumps, type GroupGrowth, type DumpDiff } from './diff.ts';
 export { mergeGroups } from './grouping.ts';
+export { markProvedLeaks } from './leak-profile.ts';
 export { DumpFormatError, RUNTIME_DEBUG2_CAP } from './read.ts';
 export { describeCulprit, shortFile } from './classify.ts';
 export { isFindingKind, signatureByKind, type Signature } from './signatures.ts';
