@@ -135,7 +135,7 @@ export const SIGNATURES: readonly Signature[] = [
     // Only with wait ages (debug=2): an in-flight query is normal, one waiting for minutes is not.
     matches: (g) =>
       (g.waitMinutes?.max ?? 0) >= 1 &&
-      someFrame(g, (fn) => DRIVER_READ.test(fn), 10) &&
+      someFrame(g, (fn) => DRIVER_READ.test(fn), 16) &&
       someFrame(g, QUERY_CALLER) &&
       !someFrame(g, (fn) => LISTENER.test(fn)),
   },
