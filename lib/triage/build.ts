@@ -442,8 +442,17 @@ function gapsOf(snapshot: Snapshot | null, dumps: DumpCollection | null): Gap[] 
 }
 
 function replicaRows(dumps: DumpCollection | null, sessions: Session[], perReplica: Map<ReadReplica, Finding[]>): ReplicaRow[] {
+  // Sessions by client address in one pass: filtering all sessions once per replica was
+  // replicas × sessions comparisons (2.5 M for 500 replicas and 5,000 sessions, every Report).
+  const byAddress = new Map<string, Session[]>();
+  for (const s of sessions) {
+    if (s.clientAddress === null) continue;
+    const list = byAddress.get(s.clientAddress);
+    if (list) list.push(s);
+    else byAddress.set(s.clientAddress, [s]);
+  }
   return (dumps?.replicas ?? []).map((r) => {
-    const own = r.address ? sessions.filter((s) => s.clientAddress === r.address) : [];
+    const own = r.address ? (byAddress.get(r.address) ?? []) : [];
     const open = own.filter((s) => OPEN_STATES.has(s.state));
     // Each replica is classified once (in buildReport); the columns are sums over its findings.
     const findings = perReplica.get(r as ReadReplica) ?? [];
