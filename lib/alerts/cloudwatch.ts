@@ -183,6 +183,9 @@ const EventBridgeState = z.object({
   reason: z.string().nullish(),
   reasonData: optionalText,
   timestamp: z.string().nullish(),
+  // Composite alarms with an actions suppressor: `WaitPeriod`, `ExtensionPeriod` or `Alarm`.
+  actionsSuppressedBy: optionalText,
+  actionsSuppressedReason: optionalText,
 });
 
 const EventBridgeMetric = z.object({
@@ -225,11 +228,32 @@ const EventBridgeEvent = z.object({
 });
 
 export function isEventBridgeEvent(input: Record<string, unknown>): boolean {
-  return 'detail-type' in input && 'detail' in input;
+  return ('detail-type' in input && 'detail' in input) || isAlarmActionEvent(input);
+}
+
+/**
+ * A CloudWatch alarm that invokes a Lambda function directly (alarm actions, 2023): the same
+ * alarm body as EventBridge's `detail`, under `alarmData`, with `alarmArn` and `accountId`.
+ */
+export function isAlarmActionEvent(input: Record<string, unknown>): boolean {
+  return input['source'] === 'aws.cloudwatch' && isRecord(input['alarmData']) && !('detail' in input);
+}
+
+/** The alarm-action shape read as an EventBridge event, so one parser serves both. */
+function asEventBridge(input: unknown): unknown {
+  if (!isRecord(input) || !isAlarmActionEvent(input)) return input;
+  const arn = typeof input['alarmArn'] === 'string' ? input['alarmArn'].replace(/\s+/g, '') : null;
+  return {
+    ...input,
+    'detail-type': input['detail-type'] ?? EVENTBRIDGE_DETAIL_TYPE,
+    detail: input['alarmData'],
+    account: input['account'] ?? input['accountId'],
+    resources: input['resources'] ?? (arn ? [arn] : undefined),
+  };
 }
 
 export function parseEventBridgeAlarm(input: unknown): SourceParse {
-  const parsed = EventBridgeEvent.safeParse(input, { reportInput: true });
+  const parsed = EventBridgeEvent.safeParse(asEventBridge(input), { reportInput: true });
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
   const event = parsed.data;
   const { detail } = event;
@@ -264,6 +288,9 @@ export function parseEventBridgeAlarm(input: unknown): SourceParse {
         threshold: data.threshold ?? thresholdFromReason(reason),
         description: detail.configuration?.description ?? null,
         tags: detail.alarmTags ?? {},
+        suppressed: detail.state.actionsSuppressedBy
+          ? { by: detail.state.actionsSuppressedBy, reason: detail.state.actionsSuppressedReason ?? `actions suppressed by ${detail.state.actionsSuppressedBy}` }
+          : null,
       }),
     ],
   };
@@ -297,6 +324,7 @@ interface CloudWatchFacts {
   threshold: number | null;
   description: string | null;
   tags: Record<string, string>;
+  suppressed?: Alert['suppressed'];
 }
 
 const STATES: Record<z.infer<typeof AlarmStateValue>, AlertState> = {
@@ -329,6 +357,7 @@ function cloudWatchAlert(facts: CloudWatchFacts): Alert {
     time: toIsoTime(facts.time) ?? new Date().toISOString(),
     link: consoleLink(facts.arn, facts.name),
     reason: facts.reason,
+    suppressed: facts.suppressed ?? null,
   };
 }
 

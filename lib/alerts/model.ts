@@ -59,6 +59,11 @@ export interface Alert {
   link: string | null;
   /** Human-readable reason or summary, as sent by the source. */
   reason: string;
+  /**
+   * CloudWatch suppressed this alarm's actions (a composite alarm's actions suppressor, e.g. a
+   * maintenance alarm): recorded, never triaged. Null when not suppressed.
+   */
+  suppressed: { by: string; reason: string } | null;
 }
 
 /** A problem with one field of an input, `path` written like `Records[0].Sns.Message.Trigger`. */

@@ -10,7 +10,8 @@ import { finiteOrNull, isRecord, nonEmpty, toIsoTime } from './values.ts';
 const StringMap = z.record(z.string(), z.string());
 
 const AlertmanagerAlert = z.object({
-  status: z.enum(['firing', 'resolved']),
+  // Old Alertmanager releases (2018) sent no per-alert status; the group's stands in.
+  status: z.enum(['firing', 'resolved']).optional(),
   labels: StringMap,
   annotations: StringMap.nullish(),
   startsAt: z.string(),
@@ -19,9 +20,11 @@ const AlertmanagerAlert = z.object({
   fingerprint: z.string().nullish(),
 });
 
+const GroupStatus = z.enum(['firing', 'resolved']).nullish().catch(undefined);
+
 const AlertmanagerWebhook = z.object({
   version: z.string().nullish(),
-  status: z.string().nullish(),
+  status: GroupStatus,
   alerts: z.array(AlertmanagerAlert).min(1),
 });
 
@@ -35,20 +38,43 @@ const GrafanaAlert = AlertmanagerAlert.extend({
 
 const GrafanaWebhook = z.object({
   orgId: z.number().nullish(),
-  status: z.string().nullish(),
+  status: GroupStatus,
   alerts: z.array(GrafanaAlert).min(1),
+});
+
+// Grafana's legacy (pre-8) alerting webhook, still sent by many installs and their "Send Test"
+// button: one rule per request, `state` instead of `status`.
+const GrafanaLegacyWebhook = z.object({
+  ruleName: z.string().min(1),
+  ruleId: z.number().nullish(),
+  state: z.enum(['alerting', 'ok', 'no_data', 'pending', 'paused']),
+  title: z.string().nullish(),
+  message: z.string().nullish(),
+  ruleUrl: z.string().nullish(),
+  orgId: z.number().nullish(),
+  dashboardId: z.number().nullish(),
+  panelId: z.number().nullish(),
+  tags: z.record(z.string(), z.string()).nullish().catch(undefined),
+  evalMatches: z
+    .array(z.object({ value: z.number().nullish().catch(undefined), metric: z.string().nullish(), tags: z.record(z.string(), z.string()).nullish().catch(undefined) }))
+    .nullish()
+    .catch(undefined),
 });
 
 type AlertmanagerAlertData = z.infer<typeof AlertmanagerAlert>;
 type GrafanaAlertData = z.infer<typeof GrafanaAlert>;
 
 export function isWebhookWithAlerts(input: Record<string, unknown>): boolean {
-  return Array.isArray(input['alerts']);
+  return Array.isArray(input['alerts']) || isGrafanaLegacy(input);
+}
+
+export function isGrafanaLegacy(input: Record<string, unknown>): boolean {
+  return !('alerts' in input) && 'ruleName' in input && 'state' in input;
 }
 
 /** Grafana says `version: "1"` and `orgId`; its alerts carry `values` and panel links. */
 export function looksLikeGrafana(input: Record<string, unknown>): boolean {
-  if ('orgId' in input || input['version'] === '1') return true;
+  if ('orgId' in input || input['version'] === '1' || isGrafanaLegacy(input)) return true;
   const alerts = input['alerts'];
   return (
     Array.isArray(alerts) &&
@@ -59,30 +85,76 @@ export function looksLikeGrafana(input: Record<string, unknown>): boolean {
 export function parseAlertmanagerWebhook(input: unknown): SourceParse {
   const parsed = AlertmanagerWebhook.safeParse(input, { reportInput: true });
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
-  return { ok: true, alerts: parsed.data.alerts.map((a) => promAlert('alertmanager', a, null, a.generatorURL ?? null)) };
+  const group = parsed.data.status ?? null;
+  return { ok: true, alerts: parsed.data.alerts.map((a) => promAlert('alertmanager', a, group, null, a.generatorURL ?? null)) };
 }
 
 export function parseGrafanaWebhook(input: unknown): SourceParse {
+  if (isRecord(input) && isGrafanaLegacy(input)) return parseGrafanaLegacy(input);
   const parsed = GrafanaWebhook.safeParse(input, { reportInput: true });
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
+  const group = parsed.data.status ?? null;
   return {
     ok: true,
     alerts: parsed.data.alerts.map((a) =>
-      promAlert('grafana', a, grafanaValue(a), nonEmpty(a.panelURL) ?? nonEmpty(a.dashboardURL) ?? nonEmpty(a.generatorURL)),
+      promAlert('grafana', a, group, grafanaValue(a), nonEmpty(a.panelURL) ?? nonEmpty(a.dashboardURL) ?? nonEmpty(a.generatorURL)),
     ),
+  };
+}
+
+const LEGACY_STATES = { alerting: 'firing', ok: 'resolved', no_data: 'insufficient-data', pending: 'insufficient-data', paused: 'insufficient-data' } as const;
+
+function parseGrafanaLegacy(input: unknown): SourceParse {
+  const parsed = GrafanaLegacyWebhook.safeParse(input, { reportInput: true });
+  if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
+  const data = parsed.data;
+  const labels: Record<string, string> = { alertname: data.ruleName, ...(data.tags ?? {}) };
+  const annotations: Record<string, string> = {};
+  if (nonEmpty(data.message)) annotations['message'] = data.message!;
+  if (nonEmpty(data.title)) annotations['summary'] = data.title!;
+  const state = LEGACY_STATES[data.state];
+  const signal = signalOfLabels(data.ruleName, labels, null);
+  const dimensions = dimensionsFromLabels(labels);
+  const value = data.evalMatches?.find((m) => typeof m.value === 'number' && Number.isFinite(m.value))?.value ?? null;
+  return {
+    ok: true,
+    alerts: [
+      {
+        source: 'grafana',
+        kind: state === 'resolved' ? 'resolved' : state === 'firing' ? signal : 'other',
+        signal,
+        state,
+        name: data.ruleName,
+        key: `grafana-legacy:${data.orgId ?? 0}:${data.dashboardId ?? 0}:${data.panelId ?? 0}:${data.ruleId ?? data.ruleName}`,
+        resources: resourcesOf(dimensions),
+        dimensions,
+        metrics: [],
+        labels,
+        annotations,
+        service: null,
+        value: finiteOrNull(annotations['value']) ?? value,
+        threshold: finiteOrNull(labels['threshold']),
+        // The legacy webhook carries no time: the moment it arrived.
+        time: new Date().toISOString(),
+        link: nonEmpty(data.ruleUrl),
+        reason: nonEmpty(data.message) ?? nonEmpty(data.title) ?? '',
+        suppressed: null,
+      },
+    ],
   };
 }
 
 function promAlert(
   source: AlertSource,
   data: AlertmanagerAlertData,
+  groupStatus: 'firing' | 'resolved' | null,
   evaluatedValue: number | null,
   link: string | null,
 ): Alert {
   const labels = { ...data.labels };
   const annotations = { ...(data.annotations ?? {}) };
   const name = nonEmpty(labels['alertname']) ?? 'unnamed alert';
-  const state = data.status;
+  const state = data.status ?? groupStatus ?? statusFromEnd(data.endsAt);
   const signal = signalOfLabels(name, labels, data.generatorURL ?? null);
   const dimensions = dimensionsFromLabels(labels);
   const started = toIsoTime(data.startsAt);
@@ -106,7 +178,14 @@ function promAlert(
     time: (state === 'resolved' ? (ended ?? started) : started) ?? new Date().toISOString(),
     link: nonEmpty(link),
     reason: annotations['summary'] ?? annotations['description'] ?? annotations['message'] ?? '',
+    suppressed: null,
   };
+}
+
+/** Without any status: an alert whose end lies in the past is resolved (Alertmanager's zero time is year 1). */
+function statusFromEnd(endsAt: string | null | undefined): 'firing' | 'resolved' {
+  const end = endsAt ? Date.parse(endsAt) : NaN;
+  return Number.isFinite(end) && end > Date.UTC(2000, 0, 1) && end <= Date.now() ? 'resolved' : 'firing';
 }
 
 /**

@@ -63,6 +63,11 @@ export interface AlarmMapping {
 export interface Service {
   name: string;
   description: string | null;
+  /**
+   * The application_name values its database connections carry (catalog `applicationName`,
+   * default the service name). A session naming any other application is never the service's.
+   */
+  applicationNames: string[];
   database: Database;
   /** CloudWatch `LoadBalancer` dimension (`app/<name>/<id>`) of the ALB in front of the service. */
   loadBalancer: string | null;

@@ -53,6 +53,7 @@ function buildService(entry: ServiceEntry, shared: Map<string, Database>, defaul
   return {
     name: entry.name,
     description: entry.description ?? null,
+    applicationNames: entry.applicationName ?? [entry.name],
     database,
     loadBalancer: entry.loadBalancer ?? null,
     dumps: { debug: entry.dumps?.debug ?? 1, sources: (entry.dumps?.sources ?? []).map(buildDumpSource) },

@@ -179,6 +179,8 @@ const alarms = z.strictObject({
 const service = z.strictObject({
   name,
   description: z.string().optional(),
+  /** The application_name(s) its connections set; default the service name. Sessions naming another application are never its. */
+  applicationName: stringOrList.optional(),
   /** The key of a shared entry under `databases`, or the database itself. */
   database: databaseRef,
   loadBalancer: text.optional(),

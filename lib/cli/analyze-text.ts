@@ -4,14 +4,7 @@ import type { Analysis } from './analyze.ts';
 import { dominantState } from './analyze.ts';
 import { inputName } from './output.ts';
 
-const HEADLINE: Record<Finding['kind'], string> = {
-  'tx-leak': 'TRANSACTION LEAK',
-  'rows-leak': 'ROWS LEAK',
-  'http-body-leak': 'HTTP BODY LEAK',
-  'pool-exhausted': 'POOL EXHAUSTED',
-  'pgx-acquire-wait': 'POOL EXHAUSTED (pgxpool)',
-  'stuck-in-query': 'QUERIES STUCK ON THE DATABASE',
-};
+const headline = (kind: Finding['kind']): string => signatureByKind(kind).title.toUpperCase();
 
 const MAX_FINDINGS = 8;
 const MAX_STACKS = 5;
@@ -34,6 +27,7 @@ export function renderAnalysisText(a: Analysis): string {
     out.push('', `Growth since base: ${a.diff.goroutinesBefore} -> ${a.diff.goroutinesAfter} goroutines`);
     for (const g of a.diff.grew.slice(0, MAX_STACKS)) out.push(`  +${g.delta} (${g.before} -> ${g.after})${g.kind ? ` ${g.kind}` : ''}  ${stackLine(g.group)}`);
     if (a.diff.grew.length === 0) out.push('  no stack grew');
+    for (const c of a.diff.caveats) out.push(`  note: ${c}`);
   }
   out.push('', 'Dumps');
   for (const { source, dump } of a.inputs) {
@@ -55,9 +49,9 @@ function verdictLine(findings: Finding[]): string {
   const who = describeCulprit(top.culprit);
   const rest = findings.length > 1 ? ` (+${findings.length - 1} more finding${findings.length > 2 ? 's' : ''})` : '';
   if (top.kind === 'pool-exhausted' || top.kind === 'pgx-acquire-wait') {
-    return `${HEADLINE[top.kind]}: ${top.count} callers waiting, e.g. in ${who}; no leaked goroutine visible, so the connections are held elsewhere (rows under context.Background(), idle sessions): check the database side [${top.confidence}]${rest}`;
+    return `${headline(top.kind)}: ${top.count} callers waiting, e.g. in ${who}; no leaked goroutine visible, so the connections are held elsewhere (rows under context.Background(), idle sessions): check the database side [${top.confidence}]${rest}`;
   }
-  return `${HEADLINE[top.kind]}: ${who}: ${top.count} ${top.count === 1 ? signatureByKind(top.kind).what.one : signatureByKind(top.kind).what.many} ${signatureByKind(top.kind).what.verb} [${top.confidence} confidence]${rest}`;
+  return `${headline(top.kind)}: ${who}: ${top.count} ${top.count === 1 ? signatureByKind(top.kind).what.one : signatureByKind(top.kind).what.many} ${signatureByKind(top.kind).what.verb} [${top.confidence} confidence]${rest}`;
 }
 
 function stackLine(g: StackGroup): string {

@@ -159,6 +159,8 @@ export function analysisJson(a: Analysis) {
           diff: {
             goroutinesBefore: a.diff.goroutinesBefore,
             goroutinesAfter: a.diff.goroutinesAfter,
+            basis: a.diff.basis,
+            caveats: a.diff.caveats,
             grew: a.diff.grew.map((g) => ({ before: g.before, after: g.after, delta: g.delta, kind: g.kind, top: g.group.frames.slice(0, 3) })),
           },
         }

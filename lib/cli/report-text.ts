@@ -1,7 +1,7 @@
 // A triage Report as terminal text: verdict first, then capacity, findings with their evidence,
 // the replicas, what could not be read, and what to do.
 import type { Report } from '../triage/index.ts';
-import { alignColumns, replicaTableRows, sessionsSentence } from '../triage/present.ts';
+import { alignColumns, replicaTableRows, restsOnSentence, sessionsSentence } from '../triage/present.ts';
 
 const MAX_FINDINGS = 6;
 
@@ -14,6 +14,7 @@ export function renderReportText(r: Report): string {
     out.push(`Alert: ${r.alert.name} (${r.alert.source}, ${r.alert.state}${value})`);
   }
   out.push('', `VERDICT  ${r.verdict.headline}  [${r.verdict.confidence} confidence]`);
+  if (r.verdict.restsOn) out.push(`Read     ${restsOnSentence(r.verdict.restsOn)}`);
 
   const c = r.capacity;
   if (c.maxConnections !== null || c.inUse !== null) {

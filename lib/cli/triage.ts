@@ -18,7 +18,10 @@ With --alert alone, the services come from the catalog's alarm mapping.
   --deadline  overall deadline (default the catalog's deadlineSeconds)
   --debug     dump level 0, 1 or 2 (default the service's; 2 adds wait ages)
   --growth    take a second round of dumps after this long and report what grew, e.g. 5s
-  --min-age   sessions younger than this are not suspects (default 30s)`;
+  --min-age   sessions younger than this are not suspects (default 30s)
+
+Exit status: 0 with a verdict, 3 when the verdict is UNKNOWN (the database or every dump could
+not be read), 2 on bad usage or input.`;
 
 export const triageCommand = {
   summary: 'triage a service or an alert into one Report',
@@ -66,6 +69,7 @@ export const triageCommand = {
     }
     if (format === 'json') process.stdout.write(terminalJson(reports.length === 1 ? reports[0] : reports) + '\n');
     else process.stdout.write(terminalText(reports.map(renderReportText).join('\n')));
-    return 0;
+    // 3: the evidence could not be read, so there is no verdict to act on (as `sessions` does).
+    return reports.some((r) => r.verdict.kind === 'unknown') ? 3 : 0;
   },
 };

@@ -1,8 +1,8 @@
 // Static URLs from the catalog. Shared with ECS, whose tasks are plain URLs once their IP is known.
 import { DEFAULT_PPROF_PATH, type DumpDebugLevel } from '../catalog/index.ts';
 import type { DumpSourceKind, Gap } from './model.ts';
-import type { Discovery, Target } from './target.ts';
 import { withoutUserinfo } from '../redact/index.ts';
+import { leakProfileUrl, type Discovery, type Target } from './target.ts';
 import { fetchGet, statusError, type FetchLike } from './transport.ts';
 
 /**
@@ -38,6 +38,7 @@ export function urlTarget(
     clean.username = '';
     clean.password = '';
   }
+  const leakUrl = leakProfileUrl(clean);
   return {
     source,
     replica,
@@ -49,6 +50,14 @@ export function urlTarget(
       if (res.status !== 200) throw await statusError(res, clean, signal);
       return res.body;
     },
+    openLeakProfile: leakUrl
+      ? async (signal) => {
+          const res = await fetchGet(fetchImpl, leakUrl, headers, signal);
+          if (res.status === 200) return res.body;
+          res.body.close();
+          return null;
+        }
+      : undefined,
   };
 }
 

@@ -8,7 +8,7 @@ import type { DumpDebugLevel, DumpSource } from '../catalog/index.ts';
 import { describeError, quoteBody, TargetError } from './describe.ts';
 import type { Gap } from './model.ts';
 import { readText } from './stream.ts';
-import type { Discovery, Target } from './target.ts';
+import { leakProfileUrl, type Discovery, type Target } from './target.ts';
 import { nodeGet, type HttpResponse } from './transport.ts';
 
 type KubernetesSource = Extract<DumpSource, { type: 'kubernetes' }>;
@@ -241,6 +241,7 @@ export async function discoverKubernetes(source: KubernetesSource, ctx: Kubernet
     const proxyPath = `/api/v1/namespaces/${encodeURIComponent(source.namespace)}/pods/${source.scheme === 'https' ? 'https:' : ''}${encodeURIComponent(name)}:${port}/proxy${source.path}`;
     const url = apiUrl(server, proxyPath);
     url.searchParams.set('debug', String(ctx.debug));
+    const leakUrl = leakProfileUrl(url);
     targets.push({
       source: 'kubernetes',
       replica: name,
@@ -252,6 +253,14 @@ export async function discoverKubernetes(source: KubernetesSource, ctx: Kubernet
         if (res.status !== 200) throw await proxyError(res, source, name, signal);
         return res.body;
       },
+      openLeakProfile: leakUrl
+        ? async (signal) => {
+            const res = await nodeGet(leakUrl, { ...options, headers: { ...headers, accept: ACCEPT } }, signal);
+            if (res.status === 200) return res.body;
+            res.body.close();
+            return null;
+          }
+        : undefined,
     });
   }
   return { targets, gaps };

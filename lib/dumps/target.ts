@@ -1,5 +1,5 @@
 // One replica to read, and reading it: open, stream through the cap into readDump, name what went wrong.
-import { DumpFormatError, readDump } from '../goroutines/index.ts';
+import { DumpFormatError, markProvedLeaks, readDump, type Dump } from '../goroutines/index.ts';
 import { describeBody, describeError, formatBytes, formatSeconds } from './describe.ts';
 import type { DumpSourceKind, Gap, ReplicaDump } from './model.ts';
 import { CappedBody, untilAborted, type OpenedBody } from './stream.ts';
@@ -18,6 +18,11 @@ export interface Target {
   capturedAt?: string;
   /** Something a person should know even when the read succeeds, e.g. an old S3 dump. */
   caveat?: string;
+  /**
+   * Opens the replica's goroutine leak profile (Go 1.26+), or resolves null when it has none
+   * (404 and the like: older runtimes do not serve it, which is no gap).
+   */
+  openLeakProfile?(signal: AbortSignal): Promise<OpenedBody | null>;
 }
 
 /** What a source found: the replicas to read, and what it could not even list. */
@@ -34,6 +39,14 @@ export interface ReadLimits {
 }
 
 type Interruption = 'timeout' | 'deadline';
+
+/** `…/debug/pprof/goroutine?debug=N` → `…/debug/pprof/goroutineleak?debug=N`; null for other paths. */
+export function leakProfileUrl(url: URL): URL | null {
+  if (!/\/goroutine$/.test(url.pathname)) return null;
+  const leak = new URL(url);
+  leak.pathname = `${url.pathname}leak`;
+  return leak;
+}
 
 export async function readTarget(target: Target, limits: ReadLimits): Promise<ReplicaDump> {
   const started = Date.now();
@@ -93,6 +106,7 @@ export async function readTarget(target: Target, limits: ReadLimits): Promise<Re
           : null;
 
     if (dump) {
+      if (!cut && target.openLeakProfile) await readLeakProfile(target.openLeakProfile.bind(target), dump, limits.maxBytes, controller.signal);
       const reasons = [cut, target.caveat].filter((r): r is string => !!r);
       return result(dump, capped.bytes, reasons.length ? reasons.join('; ') : null);
     }
@@ -113,6 +127,25 @@ export async function readTarget(target: Target, limits: ReadLimits): Promise<Re
   } finally {
     clearTimeout(timer);
     limits.deadline.removeEventListener('abort', onDeadline);
+    body?.close();
+  }
+}
+
+/**
+ * Reads the leak profile under the same timeout and byte cap and marks its goroutines as proved
+ * leaks in `dump`. Anything short of a readable profile leaves the dump as it was: the leak
+ * profile sharpens a verdict, its absence never makes one.
+ */
+async function readLeakProfile(open: (signal: AbortSignal) => Promise<OpenedBody | null>, dump: Dump, maxBytes: number, signal: AbortSignal): Promise<void> {
+  let body: OpenedBody | null = null;
+  try {
+    body = await untilAborted(open(signal), signal);
+    if (!body) return;
+    const leaks = await readDump(new CappedBody(body.chunks, maxBytes, signal).chunks(), { maxBytes });
+    if (!leaks.truncated) markProvedLeaks(dump, leaks);
+  } catch {
+    // not served, cut, or not a profile: the dump stands on its own
+  } finally {
     body?.close();
   }
 }

@@ -13,12 +13,22 @@ export function findLeaks(dump: Pick<Dump, 'groups'>): Finding[] {
     const sig = signatureOf(group);
     if (!sig) continue;
     const { culprit, confidence } = culpritOf(group, sig);
-    const id = `${sig.kind}\u0000${culprit.function}\u0000${labelKey(culprit.labels)}`;
+    const proved = provedLeaked(group);
+    // Culprits that name nothing (a library creator, no frame at all) are one finding per kind:
+    // a goroutine pasted without its `created by` line is the same leak as its neighbours.
+    const id = weak(culprit) ? `${sig.kind}\u0000?` : `${sig.kind}\u0000${culprit.function}\u0000${labelKey(culprit.labels)}`;
     const prev = byCulprit.get(id);
     if (prev) {
-      prev.finding.count += group.count;
-      prev.finding.groupKeys.push(group.key);
-      prev.finding.waitMinutes = mergeWait(prev.finding.waitMinutes, group.waitMinutes);
+      const f = prev.finding;
+      f.count += group.count;
+      f.proved += proved;
+      f.groupKeys.push(group.key);
+      f.waitMinutes = mergeWait(f.waitMinutes, group.waitMinutes);
+      if (culprit.evidence === 'creator' && f.culprit.evidence === 'none') {
+        f.culprit = culprit;
+        f.confidence = confidence;
+      }
+      if (proved > 0) f.confidence = 'high';
       continue;
     }
     byCulprit.set(id, {
@@ -26,10 +36,12 @@ export function findLeaks(dump: Pick<Dump, 'groups'>): Finding[] {
       finding: {
         kind: sig.kind,
         count: group.count,
-        confidence,
+        // The runtime proved these leaked: the kind is certain whoever the culprit is.
+        confidence: proved > 0 ? 'high' : confidence,
         culprit,
         summary: '',
         waitMinutes: group.waitMinutes && { ...group.waitMinutes },
+        proved,
         groupKeys: [group.key],
       },
     });
@@ -39,6 +51,14 @@ export function findLeaks(dump: Pick<Dump, 'groups'>): Finding[] {
     (a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || b.count - a.count || rank(a.confidence) - rank(b.confidence),
   );
   return findings;
+}
+
+const weak = (c: Culprit): boolean => c.evidence === 'none' || (c.evidence === 'creator' && !isApplicationFunction(c.function));
+
+function provedLeaked(group: StackGroup): number {
+  let n = 0;
+  for (const [state, count] of Object.entries(group.states)) if (state.endsWith('(leaked)')) n += count;
+  return n;
 }
 
 const rank = (c: Confidence): number => (c === 'high' ? 0 : c === 'medium' ? 1 : 2);
@@ -110,6 +130,8 @@ function summarize(sig: Signature, f: Finding): string {
   const noun = f.count === 1 ? sig.what.one : sig.what.many;
   const who = describeCulprit(f.culprit);
   const wait = f.waitMinutes && f.waitMinutes.max > 0 ? `, up to ${f.waitMinutes.max} min` : '';
-  if (sig.role === 'leak') return `${f.count} ${noun} opened by ${who} ${sig.what.verb}${wait}`;
-  return `${f.count} ${noun} in ${who} ${sig.what.verb}${wait}`;
+  const proved = f.proved > 0 && sig.kind !== 'goroutine-leak' ? ` (${f.proved === f.count ? 'all' : f.proved} proved leaked by the runtime)` : '';
+  if (sig.kind === 'goroutine-leak') return `${f.count} ${noun} in ${who} ${sig.what.verb}`;
+  if (sig.role === 'leak') return `${f.count} ${noun} opened by ${who} ${sig.what.verb}${wait}${proved}`;
+  return `${f.count} ${noun} in ${who} ${sig.what.verb}${wait}${proved}`;
 }

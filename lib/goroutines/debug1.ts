@@ -10,11 +10,17 @@ import { labelKey, parseLabelText, type Labels } from './labels.ts';
 import { utf8FromLatin1, type LineReader } from './text.ts';
 
 const RECORD = /^(\d+) @(?: 0x[0-9a-fA-F]+)*\s*$/;
-const TOTAL = /^goroutine profile: total (\d+)/;
+const TOTAL = /^goroutine(leak)? profile: total (\d+)/;
+// "#\t0xPC\tfunc+0xOFF\tfile:line": the runtime's tabwriter pads columns with several tabs, and
+// pastes turn tabs into spaces. The location is the rest of the line (paths may hold spaces).
+// Pasted without a code fence, the `#` column can be gone: `        0x822124\tnet/http.…`.
+const FRAME = /^#?[ \t]*0x[0-9a-fA-F]+[ \t]+(\S+?)(?:\+0x[0-9a-fA-F]+)?(?:[ \t]+(.*?))?\s*$/;
 
 export class Debug1Reader implements LineReader {
   readonly groups = new GroupBuilder();
   declaredTotal: number | null = null;
+  /** `goroutineleak profile:` (Go 1.26+ leak profile): every goroutine in it was proved leaked. */
+  leakProfile = false;
   private count = 0;
   private inRecord = false;
   private rawFns: string[] = [];
@@ -24,13 +30,17 @@ export class Debug1Reader implements LineReader {
   private labelsKey = '';
 
   line(text: string): void {
-    if (text.charCodeAt(0) === 35 /* # */) {
+    const c = text.charCodeAt(0);
+    if (c === 32 || c === 9) {
+      this.line(text.trimStart());
+      return;
+    }
+    if (c === 35 /* # */ || (c === 48 /* 0 */ && text.charCodeAt(1) === 120 /* x */)) {
       if (!this.inRecord) return;
-      if (text.startsWith('#\t')) this.frame(text);
-      else if (text.startsWith('# labels:')) {
+      if (text.startsWith('# labels:')) {
         this.labels = parseLabelText(utf8FromLatin1(text.slice(9)));
         this.labelsKey = labelKey(this.labels);
-      }
+      } else this.frame(text);
       return;
     }
     if (text.length === 0) {
@@ -45,39 +55,38 @@ export class Debug1Reader implements LineReader {
       return;
     }
     const t = TOTAL.exec(text);
-    if (t) this.declaredTotal = Number(t[1]);
+    if (t) {
+      this.declaredTotal = Number(t[2]);
+      this.leakProfile = t[1] !== undefined;
+    }
   }
 
   private frame(text: string): void {
-    // "#\t0xPC\tfunc+0xOFF\tfile:line"
-    const a = text.indexOf('\t', 2);
-    if (a < 0) return;
-    const b = text.indexOf('\t', a + 1);
-    const fnWithOffset = b < 0 ? text.slice(a + 1) : text.slice(a + 1, b);
-    const plus = fnWithOffset.lastIndexOf('+0x');
-    const fn = plus > 0 ? fnWithOffset.slice(0, plus) : fnWithOffset;
+    const m = FRAME.exec(text);
+    if (!m) return;
+    const fn = m[1]!;
     this.rawFns.push(fn);
     if (isHiddenRuntimeFrame(fn)) return;
     this.fns.push(fn);
-    this.locs.push(b < 0 ? '' : text.slice(b + 1));
+    this.locs.push(m[2] ?? '');
   }
 
   private flush(): void {
     if (!this.inRecord) return;
     this.inRecord = false;
-    if (this.fns.length > 0 || this.rawFns.length > 0) {
-      const key = stackKey(this.fns, [], this.labelsKey);
-      const fns = this.fns;
-      const locs = this.locs;
-      const labels = this.labels;
-      const shape = (): GroupShape => ({
-        frames: fns.map((fn, i) => parseLocation(utf8FromLatin1(locs[i]!), utf8FromLatin1(fn))),
-        createdBy: null,
-        ancestry: [],
-        labels,
-      });
-      this.groups.add(key, this.count, inferState(this.rawFns), null, false, shape);
-    }
+    // A record without frames (`1 @ 0x0`) is still a goroutine of the total.
+    const key = stackKey(this.fns.length || this.rawFns.length ? this.fns : ['(no stack)'], [], this.labelsKey);
+    const fns = this.fns;
+    const locs = this.locs;
+    const labels = this.labels;
+    const shape = (): GroupShape => ({
+      frames: fns.map((fn, i) => parseLocation(utf8FromLatin1(locs[i]!), utf8FromLatin1(fn))),
+      createdBy: null,
+      ancestry: [],
+      labels,
+    });
+    const state = inferState(this.rawFns);
+    this.groups.add(key, this.count, this.leakProfile ? `${state} (leaked)` : state, null, false, shape);
     this.rawFns = [];
     this.fns = [];
     this.locs = [];

@@ -68,6 +68,40 @@ export function isKnownLibrary(pkg: string): boolean {
   return vendored >= 0 ? isKnownLibrary(pkg.slice(vendored + 8)) || isStandardLibrary(pkg.slice(vendored + 8)) : false;
 }
 
+const canonicalCache = new Map<string, string>();
+
+/**
+ * The name a library rule matches: without a vendoring prefix (`…/vendor/github.com/lib/pq` is
+ * lib/pq), major-version elements (`pgx/v5/pgconn` is `pgx/pgconn`, `puddle/v2` is `puddle`) and
+ * generic instantiations (`(*Pool[...])` is `(*Pool)`).
+ */
+export function canonicalFunction(fn: string): string {
+  let known = canonicalCache.get(fn);
+  if (known !== undefined) return known;
+  const pkg = packageOf(fn);
+  let path = pkg;
+  const vendored = path.lastIndexOf('/vendor/');
+  if (vendored >= 0) path = path.slice(vendored + 8);
+  else if (path.startsWith('vendor/')) path = path.slice(7);
+  path = path.replace(/\/v\d+(?=\/|$)/g, '').replace(/^(gopkg\.in\/[^/]+)\.v\d+/, '$1');
+  known = path + withoutTypeArguments(fn.slice(pkg.length));
+  if (canonicalCache.size > 50_000) canonicalCache.clear();
+  canonicalCache.set(fn, known);
+  return known;
+}
+
+function withoutTypeArguments(s: string): string {
+  if (!s.includes('[')) return s;
+  let out = '';
+  let depth = 0;
+  for (const c of s) {
+    if (c === '[') depth++;
+    else if (c === ']') depth = Math.max(0, depth - 1);
+    else if (depth === 0) out += c;
+  }
+  return out;
+}
+
 const appCache = new Map<string, boolean>();
 
 /** True for the application's own code: not runtime, standard library or a known DB/HTTP library. */

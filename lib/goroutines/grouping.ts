@@ -134,13 +134,16 @@ export function stackKey(functions: readonly string[], ancestry: readonly string
   return `${functions.join('\n')}\n^${ancestry.join('\n')}\n#${labels}`;
 }
 
-/** Splits a `file:line` (optionally followed by ` +0x1f` or ` fp=… sp=… pc=…`) into a location. */
+const LOCATION_TAIL = /:(\d+)(?: \+0x[0-9a-fA-F]+)?(?: fp=\S+ sp=\S+ pc=\S+)?\s*$/;
+
+/**
+ * Splits a `file:line` (optionally followed by ` +0x1f` or ` fp=… sp=… pc=…`) into a location.
+ * Leading tabs and spaces are indentation; a path may hold spaces (`C:/Program Files/Go/…`).
+ */
 export function parseLocation(text: string, fn: string): Frame {
-  let s = text.charCodeAt(0) === 9 ? text.slice(1) : text;
-  const space = s.indexOf(' ');
-  if (space >= 0) s = s.slice(0, space);
-  const colon = s.lastIndexOf(':');
-  if (colon < 0) return { function: fn, file: s, line: 0 };
-  const line = Number(s.slice(colon + 1));
-  return { function: fn, file: s.slice(0, colon), line: Number.isFinite(line) ? line : 0 };
+  const s = text.trim();
+  const m = LOCATION_TAIL.exec(s);
+  if (!m) return { function: fn, file: s.split(' ')[0] ?? '', line: 0 };
+  const line = Number(m[1]);
+  return { function: fn, file: s.slice(0, m.index), line: Number.isFinite(line) ? line : 0 };
 }

@@ -60,6 +60,7 @@ export type FindingKind =
   | 'pool-exhausted'
   | 'pgx-acquire-wait'
   | 'http-body-leak'
+  | 'goroutine-leak'
   | 'stuck-in-query';
 
 export type Confidence = 'high' | 'medium' | 'low';
@@ -81,6 +82,8 @@ export interface Finding {
   /** One sentence for a person, e.g. "12 transactions opened in main.(*api).transfer never finished". */
   summary: string;
   waitMinutes: WaitSpread | null;
+  /** How many of them the runtime's goroutine leak profile proved leaked (Go 1.26+); 0 when not read. */
+  proved: number;
   /** Keys of the stack groups that make up the finding. */
   groupKeys: string[];
 }

@@ -1,9 +1,12 @@
 // readDump: detects the format of a goroutine dump and reads it in one streaming pass.
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { Debug1Reader } from './debug1.ts';
 import type { Dump, DumpFormat } from './model.ts';
 import { ProfileDecodeError, readPprof } from './pprof.ts';
 import { TracebackReader } from './traceback.ts';
 import { utf8FromLatin1, type LineReader } from './text.ts';
+import { dumpStart, lineUnwrapper, type DumpStart } from './unwrap.ts';
 
 /** Raw bytes, text, or a stream of chunks (a Node Readable, a fetch body). */
 export type DumpInput = Uint8Array | string | AsyncIterable<Uint8Array | string>;
@@ -24,17 +27,66 @@ const DEFAULT_MAX_BYTES = 256 << 20;
 // A line longer than this is not from a Go dump; dropping it keeps memory bounded on garbage.
 const MAX_LINE = 1 << 20;
 const SLICE = 32 << 10;
-const HEADER_START = /^goroutine \d+ /;
-const COMPLETE_LOCATION = /^\t\S+:\d+( \+0x[0-9a-f]+)?( fp=0x[0-9a-f]+ sp=0x[0-9a-f]+ pc=0x[0-9a-f]+)?\r?$/;
+const COMPLETE_LOCATION = /^\s*\S.*:\d+( \+0x[0-9a-f]+)?( fp=0x[0-9a-f]+ sp=0x[0-9a-f]+ pc=0x[0-9a-f]+)?\r?$/;
+// Lines read before deciding the format (logs in front of a SIGQUIT dump); past this, the
+// format is decided without a prefix and what was held is replayed.
+const MAX_SNIFF_LINES = 5_000;
+const MAX_SNIFF_CHARS = 4 << 20;
 
 export async function readDump(input: DumpInput, options: ReadDumpOptions = {}): Promise<Dump> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const chunks = toChunks(input);
   const first = await chunks.next();
   if (first.done) throw new DumpFormatError('empty input: no goroutine dump');
-  const head = first.value;
-  if (looksBinary(head)) return readBinary(head, chunks, maxBytes);
-  return readText(head, chunks, maxBytes);
+  let head = first.value;
+  let rest = chunks;
+  let gzip: Gunzipped | null = null;
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    // Gzipped protobuf (debug=0) or gzipped text (`dump.txt.gz`): sniff what is inside.
+    gzip = new Gunzipped(head, chunks);
+    rest = gzip.chunks();
+    const inner = await rest.next();
+    if (inner.done) throw new DumpFormatError('empty gzip stream: no goroutine dump');
+    head = inner.value;
+  }
+  if (looksLikeProfile(head)) return readBinary(head, rest, maxBytes);
+  const dump = await readText(head, rest, maxBytes);
+  if (gzip?.cut) dump.truncated = true;
+  return dump;
+}
+
+/** Inflates a gzip stream lazily; a stream that ends early is a cut dump, not an error. */
+class Gunzipped {
+  cut = false;
+  constructor(
+    private readonly head: Uint8Array,
+    private readonly rest: AsyncGenerator<Uint8Array>,
+  ) {}
+
+  async *chunks(): AsyncGenerator<Uint8Array> {
+    const { head, rest } = this;
+    const source = Readable.from((async function* () {
+      yield head;
+      yield* rest;
+    })());
+    const gunzip = createGunzip();
+    source.on('error', (err) => gunzip.destroy(err));
+    source.pipe(gunzip);
+    try {
+      for await (const c of gunzip) yield c as Buffer;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'Z_BUF_ERROR') {
+        this.cut = true; // "unexpected end of file"
+        return;
+      }
+      if (typeof code === 'string' && code.startsWith('Z_')) throw new DumpFormatError(`not a valid gzip stream (${(err as Error).message})`);
+      throw err;
+    } finally {
+      source.destroy();
+      gunzip.destroy();
+    }
+  }
 }
 
 async function* chunksOf(input: DumpInput): AsyncGenerator<Uint8Array> {
@@ -55,12 +107,13 @@ function toChunks(input: DumpInput): AsyncGenerator<Uint8Array> {
   })();
 }
 
-function looksBinary(head: Uint8Array): boolean {
-  if (head[0] === 0x1f && head[1] === 0x8b) return true; // gzip
-  // An uncompressed profile starts with field 1 (sample_type), length-delimited: 0x0a.
-  if (head[0] !== 0x0a) return false;
+/** Protobuf, not text: control bytes that no dump, log or terminal output holds (ESC aside). */
+function looksLikeProfile(head: Uint8Array): boolean {
   const n = Math.min(head.length, 64);
-  for (let i = 0; i < n; i++) if (head[i] === 0) return true;
+  for (let i = 0; i < n; i++) {
+    const b = head[i]!;
+    if (b <= 0x08 || (b >= 0x0e && b <= 0x1f && b !== 0x1b)) return true;
+  }
   return false;
 }
 
@@ -98,15 +151,40 @@ async function readText(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, maxB
   let traceback: TracebackReader | null = null;
   let debug1: Debug1Reader | null = null;
   let reader: LineReader | null = null;
+  let unwrap: ((line: string) => string) | null = null;
+  // Lines held until the first line that can only start a dump shows the format and what stands
+  // in front of every line (a log prefix, an indentation).
+  let held: string[] = [];
+  let heldChars = 0;
+  let sawText = false;
 
-  // The format is decided by the first non-blank line.
-  const decide = (line: string): LineReader => {
-    if (line.startsWith('goroutine profile:')) {
+  const decide = (start: DumpStart | null): LineReader => {
+    unwrap = start ? lineUnwrapper(start) : null;
+    let r: LineReader;
+    if (start?.kind === 'debug1') {
       format = 'debug1';
-      return (debug1 = new Debug1Reader());
+      r = debug1 = new Debug1Reader();
+    } else {
+      // Plain debug=2 starts with its first goroutine; anything in front (or goleak's own
+      // headers) makes it a traceback.
+      format = start && !sawText && !start.goleak ? 'debug2' : 'traceback';
+      r = traceback = new TracebackReader();
     }
-    format = HEADER_START.test(line) ? 'debug2' : 'traceback';
-    return (traceback = new TracebackReader());
+    reader = r;
+    const replay = held;
+    held = [];
+    for (const line of replay) deliver(r, line);
+    return r;
+  };
+  const deliver = (r: LineReader, line: string): void => r.line(unwrap ? unwrap(line) : line);
+  const sniff = (line: string): LineReader | null => {
+    const start = dumpStart(line);
+    if (start) return decide(start);
+    if (line.trim() !== '') sawText = true;
+    held.push(line);
+    heldChars += line.length;
+    if (held.length >= MAX_SNIFF_LINES || heldChars >= MAX_SNIFF_CHARS) return decide(null);
+    return null;
   };
 
   const feed = (text: string): void => {
@@ -120,10 +198,12 @@ async function readText(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, maxB
       const line = text.slice(start, end);
       start = nl + 1;
       if (r === null) {
-        if (line.trim() === '') continue;
-        r = reader = decide(line);
+        if (held.length === 0 && line.trim() === '') continue;
+        r = sniff(line);
+        if (r !== null) deliver(r, line);
+        continue;
       }
-      r.line(line);
+      deliver(r, line);
     }
     carry = start === 0 ? text : text.slice(start);
     if (carry.length > MAX_LINE) carry = '';
@@ -154,9 +234,11 @@ async function readText(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, maxB
   // the last line is itself complete, as in a hand-saved file without a final newline.
   const endsMidLine = tail.length > 0 && !COMPLETE_LOCATION.test(tail) && !/^\s*$/.test(tail);
   if (tail.length > 0 && !endsMidLine) {
-    if (reader === null && tail.trim() !== '') reader = decide(tail);
-    reader?.line(tail.replace(/\r$/, ''));
+    const line = tail.replace(/\r$/, '');
+    const r = reader ?? sniff(line);
+    if (r) deliver(r, line);
   }
+  if (reader === null && held.length > 0) decide(null);
   const cut = stoppedAtCap || endsMidLine || bytes === RUNTIME_DEBUG2_CAP;
 
   if (debug1) {

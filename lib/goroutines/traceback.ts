@@ -13,7 +13,12 @@ import { utf8FromLatin1, type LineReader } from './text.ts';
 // goroutine 9 [select (leaked)]:                                    (Go 1.26 goroutine leak profile)
 // goroutine 5 [select, 2 minutes] labels:{"route": "/transfer"}:   (Go 1.27+, tracebacklabels)
 const HEADER = /^goroutine \d+(?: gp=\S+)?(?: m=\S+)?(?: mp=\S+)? \[([^\]]*)\](.*):$/;
+// go.uber.org/goleak ≥ 1.3: the header of a leaked goroutine, without the runtime's own.
+const GOLEAK_HEADER = /^\[?Goroutine (\d+) in state ([^,]+), with \S+ on top of the stack:\s*$/;
 const MAX_PREAMBLE_LINES = 8;
+// A frame's location once its indentation is gone (pastes turn the tab into spaces, some tools
+// drop it): `file:line`, optionally ` +0xNN` and ` fp=… sp=… pc=…`. Paths may hold spaces.
+const LOCATION = /^\S.*:\d+( \+0x[0-9a-fA-F]+)?( fp=0x[0-9a-f]+ sp=0x[0-9a-f]+ pc=0x[0-9a-f]+)?\s*$/;
 
 interface HeaderStatus {
   state: string;
@@ -54,6 +59,10 @@ export class TracebackReader implements LineReader {
   private section = Section.None;
   private readonly preamble: string[] = [];
   private sawGoroutine = false;
+  /** The dump's stacks carry no headers at all (leaktest), so each goroutine ends at its creator. */
+  private headerless = false;
+  /** The goroutine being read was opened by goleak's header, which the runtime's may follow. */
+  private fromGoleak = false;
   // A dump has few distinct header brackets ("select, 12 minutes"): parse each once.
   private readonly statusCache = new Map<string, HeaderStatus>();
 
@@ -80,25 +89,43 @@ export class TracebackReader implements LineReader {
       if (this.section !== Section.None) this.location(text);
       return;
     }
+    if (c === 32 /* space: a pasted or indented dump */) {
+      const trimmed = text.trimStart();
+      if (this.awaitingLocation && this.section !== Section.None && LOCATION.test(trimmed)) this.location(`\t${trimmed}`);
+      else this.line(trimmed);
+      return;
+    }
     if (c === 103 /* g */ && text.startsWith('goroutine ') && text.charCodeAt(text.length - 1) === 58 /* : */) {
       // Fast path for the common `goroutine N [status]:`; anything else goes through the regex.
       const open = text.indexOf(' [', 10);
       const close = text.length - 2;
       if (open > 10 && text.charCodeAt(close) === 93 /* ] */ && isDigits(text, 10, open)) {
-        this.flush();
-        this.begin(text.slice(open + 2, close), '');
+        this.header(text.slice(open + 2, close), '');
         return;
       }
       const m = HEADER.exec(text);
       if (m) {
+        this.header(m[1]!, m[2]!);
+        return;
+      }
+    }
+    if (c === 71 /* G */ || c === 91 /* [ */) {
+      const m = GOLEAK_HEADER.exec(text);
+      if (m) {
         this.flush();
-        this.begin(m[1]!, m[2]!);
+        this.begin(m[2]!, '');
+        this.fromGoleak = true;
         return;
       }
     }
     if (this.section === Section.None) {
-      if (!this.sawGoroutine && text.length > 0 && this.preamble.length < MAX_PREAMBLE_LINES) this.preamble.push(text.slice(0, 500));
-      return;
+      // A stack printed without any header (fortytw2/leaktest): its first frame starts a goroutine.
+      if (!this.sawGoroutine && functionName(text) !== null) {
+        this.begin('unknown', '');
+      } else {
+        if (!this.sawGoroutine && text.length > 0 && this.preamble.length < MAX_PREAMBLE_LINES) this.preamble.push(text.slice(0, 500));
+        return;
+      }
     }
     if (text.length === 0) {
       this.flush();
@@ -125,10 +152,18 @@ export class TracebackReader implements LineReader {
       return;
     }
     if (c === 46 /* . */ && text.startsWith('...')) return; // "...N frames elided..." / "...additional frames elided..."
-    if (text.charCodeAt(text.length - 1) !== 41 /* ) */) return; // register dumps, "exit status 2", noise
-    const paren = text.lastIndexOf('(');
-    if (paren <= 0) return;
-    const fn = text.slice(0, paren);
+    if (text.charCodeAt(text.length - 1) !== 41 /* ) */) {
+      // A location that lost its indentation; otherwise register dumps, "exit status 2", noise.
+      if (this.awaitingLocation && LOCATION.test(text)) this.location(`\t${text}`);
+      return;
+    }
+    const fn = functionName(text);
+    if (fn === null) return;
+    // Stacks printed back to back without headers (leaktest): a frame after the creator starts the next.
+    if (this.headerless && this.section === Section.Own && this.creator && !this.awaitingLocation) {
+      this.flush();
+      this.begin('unknown', '');
+    }
     if (isHiddenRuntimeFrame(fn)) {
       this.pendingTarget = 'skip';
     } else if (this.section === Section.Own) {
@@ -141,6 +176,14 @@ export class TracebackReader implements LineReader {
       this.pendingTarget = 'ancestor';
     }
     this.awaitingLocation = true;
+  }
+
+  /** A runtime header. After goleak's own header (older goleak prints both) it is the same goroutine. */
+  private header(bracket: string, suffix: string): void {
+    const sameGoroutine = this.fromGoleak && this.section === Section.Own && this.fns.length === 0 && !this.creator;
+    if (!sameGoroutine) this.flush();
+    this.begin(bracket, suffix);
+    this.headerless = false;
   }
 
   private location(text: string): void {
@@ -162,6 +205,8 @@ export class TracebackReader implements LineReader {
   }
 
   private begin(bracket: string, suffix: string): void {
+    if (!this.sawGoroutine) this.headerless = bracket === 'unknown' && suffix === '';
+    this.fromGoleak = false;
     this.section = Section.Own;
     this.sawGoroutine = true;
     this.fns = [];
@@ -225,6 +270,21 @@ export class TracebackReader implements LineReader {
     }
     return { preamble: this.preamble.length ? this.preamble.join('\n') : null, incompleteDropped: dropped };
   }
+}
+
+/**
+ * The function of a frame line (`pkg.(*T).method(0xc000…, …)`), or null for anything else. Go
+ * names hold no blanks outside generic brackets, so `--- FAIL: TestLeak (0.52s)` and
+ * `ok  \tpkg\t(cached)` around a dump are not frames.
+ */
+function functionName(text: string): string | null {
+  if (text.charCodeAt(text.length - 1) !== 41 /* ) */) return null;
+  const paren = text.lastIndexOf('(');
+  if (paren <= 0) return null;
+  const fn = text.slice(0, paren);
+  const blank = fn.search(/\s/);
+  if (blank >= 0 && !(fn.indexOf('[') >= 0 && fn.indexOf('[') < blank)) return null;
+  return fn;
 }
 
 function isDigits(s: string, from: number, to: number): boolean {

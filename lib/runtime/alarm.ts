@@ -41,6 +41,12 @@ function unitsOf(event: unknown): Unit[] | null {
     const id = text(event['id']);
     return [{ label: 'event', payload: event, source: 'cloudwatch-eventbridge', key: id && `eventbridge:${id}` }];
   }
+  // A CloudWatch alarm action invoking the function directly: the alarm body under `alarmData`.
+  if (event['source'] === 'aws.cloudwatch' && isRecord(event['alarmData'])) {
+    const arn = text(event['alarmArn']);
+    const state = isRecord(event['alarmData']['state']) ? text(event['alarmData']['state']['timestamp']) : null;
+    return [{ label: 'alarm action', payload: event, source: 'cloudwatch-eventbridge', key: arn && state && `alarm-action:${arn}:${state}` }];
+  }
   return null;
 }
 

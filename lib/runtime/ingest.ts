@@ -22,7 +22,8 @@ export interface IngestDeps {
 export interface RouteOutcome {
   alert: string;
   service: string;
-  outcome: AlarmOutcome | 'skipped';
+  /** `suppressed`: CloudWatch suppressed the alarm's actions (e.g. a maintenance window); recorded here, not triaged. */
+  outcome: AlarmOutcome | 'skipped' | 'suppressed';
   incidentId: string | null;
   /** `triage` queued a triage; `resolved` queued the job that marks the thread resolved. */
   job: 'triage' | 'resolved' | null;
@@ -54,6 +55,10 @@ async function ingestRoute(alert: Alert, service: string, deps: IngestDeps): Pro
   const base = { alert: alert.name, service };
   // INSUFFICIENT_DATA is neither a reason to triage nor proof of recovery.
   if (alert.state === 'insufficient-data') return { ...base, outcome: 'skipped', incidentId: null, job: null };
+  if (alert.suppressed) {
+    deps.log.info('alarm actions suppressed by CloudWatch: not triaged', { alert: alert.name, service, by: alert.suppressed.by, reason: alert.suppressed.reason });
+    return { ...base, outcome: 'suppressed', incidentId: null, job: null };
+  }
   // The store's own clock, not the alert's: Alertmanager repeats a firing with its old startsAt.
   const recorded = await deps.store.recordAlarm({ service, kind: alert.signal, state: alert.state === 'firing' ? 'alarm' : 'ok' });
   const incident = recorded.incident;

@@ -6,7 +6,7 @@ import { redact } from '../redact/index.ts';
 import { describeCulprit } from '../goroutines/classify.ts';
 import type { Culprit } from '../goroutines/model.ts';
 import { formatAge } from '../sessions/age.ts';
-import { alignColumns, replicaTableRows, sessionsSentence } from '../triage/present.ts';
+import { alignColumns, replicaTableRows, restsOnSentence, sessionsSentence } from '../triage/present.ts';
 import type { Action, Report, ReportFinding } from '../triage/report.ts';
 import { ACTIONS, encodeTarget, type ButtonTarget } from './ids.ts';
 import {
@@ -66,7 +66,8 @@ export function renderIncidentSummary(raw: Report, opts: ReportRenderOptions): S
   if (top) blocks.push(findingSection(top, 1, SUMMARY_EVIDENCE, true));
   else if (report.verdict.culprit) blocks.push(section(`${bold('Culprit')} ${culpritText(report.verdict.culprit)}`));
   if (report.findings.length > 1) blocks.push(context(`+${plural(report.findings.length - 1, 'more finding')} in the thread`));
-  if (report.gaps.length) blocks.push(context(`:warning: Could not read: ${safe(report.gaps.map((g) => `${g.source} ${g.target}`).join(', '))}`));
+  if (report.verdict.restsOn) blocks.push(context(`Read: ${safe(restsOnSentence(report.verdict.restsOn))}`));
+  else if (report.gaps.length) blocks.push(context(`:warning: Could not read: ${safe(report.gaps.map((g) => `${g.source} ${g.target}`).join(', '))}`));
   const buttons = opts.buttons === false ? null : buttonsFor(report, opts.incident);
   if (buttons) blocks.push(buttons);
   return message(fallback(report), blocks, metadataFor(report, opts.incident));
@@ -111,7 +112,10 @@ export function verdictEmoji(report: Report): string {
     case 'resolved':
       return ':white_check_mark:';
     case 'no-leak-found':
-      return ':large_green_circle:';
+      // Green only for a database that is not full: a full one with no leak found still needs eyes.
+      return report.capacity.full ? ':warning:' : ':large_green_circle:';
+    case 'unknown':
+      return ':warning:';
     case 'unmapped-alert':
       return ':grey_question:';
     default:

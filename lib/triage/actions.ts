@@ -1,11 +1,9 @@
 // Recommended actions, most urgent first: relieve the database, then fix the code, then make the
 // next verdict sharper.
 import type { Service } from '../catalog/index.ts';
-import { describeCulprit, signatureByKind, type FindingKind } from '../goroutines/index.ts';
+import { describeCulprit, isFindingKind, signatureByKind } from '../goroutines/index.ts';
 import type { Engine } from '../sessions/index.ts';
 import type { Action, Report } from './report.ts';
-
-const GOROUTINE_KINDS: readonly string[] = ['tx-leak', 'rows-leak', 'http-body-leak', 'pool-exhausted', 'pgx-acquire-wait', 'stuck-in-query'];
 
 export function actionsFor(report: Report, service: Service, engine: Engine | null): Action[] {
   const actions: Action[] = [];
@@ -30,9 +28,9 @@ export function actionsFor(report: Report, service: Service, engine: Engine | nu
     actions.push({ kind: 'restart', text: `Restart ${service.name} (${target}) to release every connection it holds; evidence is saved first` });
   }
   for (const f of report.findings) {
-    if (!GOROUTINE_KINDS.includes(f.kind) || f.kind === 'pool-exhausted' || f.kind === 'pgx-acquire-wait') continue;
+    if (!isFindingKind(f.kind) || f.kind === 'pool-exhausted' || f.kind === 'pgx-acquire-wait') continue;
     const where = f.culprit && f.culprit.evidence !== 'creator' ? ` in ${describeCulprit(f.culprit)}` : f.fingerprints[0] ? ` where the code runs \`${f.fingerprints[0]}\`` : '';
-    actions.push({ kind: 'code-fix', text: `Fix${where}: ${signatureByKind(f.kind as FindingKind).fix}` });
+    actions.push({ kind: 'code-fix', text: `Fix${where}: ${signatureByKind(f.kind).fix}` });
   }
   if (report.findings.some((f) => f.kind === 'tx-leak' || f.kind === 'open-transactions')) {
     actions.push({
@@ -43,7 +41,7 @@ export function actionsFor(report: Report, service: Service, engine: Engine | nu
           : "Cap idle transactions on the server: `ALTER ROLE <app> SET idle_in_transaction_session_timeout = '5min'`",
     });
   }
-  const unnamed = report.findings.some((f) => GOROUTINE_KINDS.includes(f.kind) && (!f.culprit || f.culprit.evidence === 'creator'));
+  const unnamed = report.findings.some((f) => isFindingKind(f.kind) && (!f.culprit || f.culprit.evidence === 'creator'));
   if (unnamed) {
     actions.push({
       kind: 'instrumentation',

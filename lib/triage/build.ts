@@ -8,16 +8,31 @@ import type { DumpCollection } from '../dumps/index.ts';
 import {
   describeCulprit,
   findLeaks,
+  isFindingKind,
   mergeGroups,
   signatureByKind,
   type Dump,
   type Finding,
+  type FindingKind,
 } from '../goroutines/index.ts';
 import type { ServiceMetrics } from '../metrics/index.ts';
 import { appOf, formatAge, type Session, type Snapshot, type Suspect, type SuspectKind } from '../sessions/index.ts';
 import { actionsFor } from './actions.ts';
+import { applicationOf, attributeSessions, type AttributedBy, type AttributedSession } from './attribution.ts';
 import { readingOf, sessionsInDatabase } from './reading.ts';
-import type { CapacityView, Evidence, Gap, ReplicaRow, Report, ReportFinding, SessionSummary, Verdict, VerdictKind } from './report.ts';
+import type {
+  CapacityView,
+  Evidence,
+  EvidenceRead,
+  Gap,
+  ReplicaRow,
+  Report,
+  ReportFinding,
+  SessionAttribution,
+  SessionSummary,
+  Verdict,
+  VerdictKind,
+} from './report.ts';
 
 export interface BuildInput {
   service: Service;
@@ -34,18 +49,14 @@ export interface BuildInput {
 
 const OPEN_STATES = new Set(['idle_in_transaction', 'idle_in_transaction_aborted']);
 
-const TITLE: Record<VerdictKind, string> = {
-  'tx-leak': 'Transaction leak',
-  'rows-leak': 'Rows leak',
-  'http-body-leak': 'HTTP response body leak',
-  'pool-exhausted': 'Connection pool exhausted',
-  'pgx-acquire-wait': 'pgxpool exhausted',
-  'stuck-in-query': 'Queries stuck on the database',
+// Titles of the kinds only the database side shows; goroutine kinds carry theirs in their signature row.
+const SESSION_TITLE: Record<Exclude<VerdictKind, FindingKind>, string> = {
   'open-transactions': 'Transactions left open',
   'idle-connections': 'Connections held idle',
   'long-queries': 'Long-running queries',
   'lock-contention': 'Lock contention',
   'no-leak-found': 'No leak found',
+  unknown: 'Unknown',
   'unmapped-alert': 'Alert for no known service',
   resolved: 'Resolved',
 };
@@ -57,31 +68,48 @@ export function buildReport(input: BuildInput): Report {
   const goroutineFindings = findLeaks({ groups: merged });
 
   const addresses = new Set((dumps?.replicas ?? []).map((r) => r.address).filter((a): a is string => !!a));
-  const ours = snapshot ? sessionsOfService(sessionsInDatabase(snapshot), service.name, addresses) : { sessions: [], matched: false };
-  const ourIds = new Set(ours.sessions.map((s) => s.id));
+  const attributed = snapshot ? attributeSessions(sessionsInDatabase(snapshot), service.applicationNames, addresses) : [];
+  const ours = attributed.map((a) => a.session);
+  const ourIds = new Set(ours.map((s) => s.id));
   const ourSuspects = (snapshot?.suspects ?? []).filter((s) => ourIds.has(s.sessionId));
   // The dumps can prove what the database cannot: callers waiting in (*DB).conn mean the pool is
   // full, so the service's idle sessions are connections it never got back.
   const poolExhausted = goroutineFindings.some((f) => f.kind === 'pool-exhausted' || f.kind === 'pgx-acquire-wait');
-  if (poolExhausted && snapshot) ourSuspects.push(...idleInExhaustedPool(ours.sessions, ourSuspects, snapshot.thresholds.minAgeMs));
+  if (poolExhausted && snapshot) ourSuspects.push(...idleInExhaustedPool(ours, ourSuspects, snapshot.thresholds.minAgeMs));
+
+  const perReplica = new Map(replicasWithDumps.map((r) => [r, findLeaks({ groups: r.dump.groups })] as const));
+  const attribution = attributionOf(attributed, replicasWithDumps, perReplica);
+  const certain = new Set(attribution.filter((a) => a.offered).map((a) => a.id));
 
   const findings: ReportFinding[] = [];
   const explained = new Set<number>();
-  for (const f of goroutineFindings) findings.push(fromGoroutines(f, ours.sessions, ourSuspects, replicasWithDumps.length, explained));
-  findings.push(...fromSessionsOnly(ourSuspects, explained, goroutineFindings));
+  const byId = new Map(attributed.map((a) => [a.session.id, a.by] as const));
+  const howTied = (ids: number[]): string => describeTies(ids.map((id) => byId.get(id)!), service.applicationNames);
+  for (const f of goroutineFindings) findings.push(fromGoroutines(f, ours, ourSuspects, replicasWithDumps.length, explained, howTied));
+  findings.push(...fromSessionsOnly(ourSuspects, explained, goroutineFindings, howTied));
+  for (const f of findings) {
+    const uncertain = f.sessionIds.filter((id) => !certain.has(id));
+    if (uncertain.length === 0) continue;
+    f.sessionIds = f.sessionIds.filter((id) => certain.has(id));
+    addEvidence(f, {
+      source: 'sessions',
+      text: `${uncertain.length} of its sessions ${uncertain.length === 1 ? 'is' : 'are'} tied to the service only by client address, with no pprof evidence from that replica: not offered for termination`,
+    });
+  }
   rank(findings);
 
   const capacity = capacityView(snapshot, input.metrics);
   const gaps = [...input.gaps, ...gapsOf(snapshot, dumps)];
-  if (snapshot && !ours.matched && snapshot.sessions.length > 0) {
+  if (snapshot && attributed.length === 0 && snapshot.sessions.length > 0) {
     gaps.push({
       source: 'sessions',
       target: service.name,
-      reason: 'no session could be tied to this service by client address or application_name; sessions of the whole database are shown',
-      remedy: 'set application_name to the service name in its connection string',
+      reason: `no session on the database names this service (application_name ${service.applicationNames.join(' or ')}) or comes, unnamed, from one of its replicas' addresses`,
+      remedy: 'set application_name to the service name in its connection string (or list the names it uses under applicationName in the catalog)',
     });
   }
-  const verdict = verdictOf(findings, capacity, input.alert);
+  const evidence = evidenceRead(snapshot, dumps, gaps);
+  const verdict = verdictOf(findings, capacity, input.alert, evidence);
   const report: Report = {
     id: randomUUID(),
     service: service.name,
@@ -92,16 +120,44 @@ export function buildReport(input: BuildInput): Report {
     verdict,
     capacity,
     findings,
-    replicas: replicaRows(dumps, ours.sessions),
-    sessions: snapshot ? sessionSummary(snapshot, ours.sessions, ourSuspects) : null,
+    replicas: replicaRows(dumps, ours, perReplica),
+    sessions: snapshot ? sessionSummary(snapshot, ours, ourSuspects, attribution) : null,
     growth: input.growth ?? null,
     gaps,
     actions: [],
     channel: service.slackChannel,
-    reading: readingOf(snapshot, input.metrics, service.name),
+    reading: readingOf(snapshot, input.metrics, service.applicationNames),
   };
   report.actions = actionsFor(report, service, snapshot?.engine ?? null);
   return report;
+}
+
+type ReadReplica = DumpCollection['replicas'][number] & { dump: Dump };
+
+// Kinds a replica's own dump must show before a session tied to it only by address is ended.
+const DATABASE_LEAKS: ReadonlySet<string> = new Set(['tx-leak', 'rows-leak', 'pool-exhausted', 'pgx-acquire-wait']);
+
+/**
+ * How each of the service's sessions was tied to it, and whether that is certain enough to end
+ * it: by application_name always; by client address only when that replica's dump shows a
+ * database leak of its own (an unnamed session from a shared address could be anyone's).
+ */
+function attributionOf(attributed: AttributedSession[], replicas: ReadReplica[], perReplica: Map<ReadReplica, Finding[]>): SessionAttribution[] {
+  const leaking = new Set<string>();
+  for (const r of replicas) if (r.address && perReplica.get(r)!.some((f) => DATABASE_LEAKS.has(f.kind))) leaking.add(r.address);
+  return attributed.map(({ session, by }) => ({
+    id: session.id,
+    by,
+    application: session.application,
+    clientAddress: session.clientAddress,
+    state: session.state,
+    offered: by === 'application_name' || (session.clientAddress !== null && leaking.has(session.clientAddress)),
+  }));
+}
+
+/** Adds a line of evidence unless the finding already says exactly that. */
+function addEvidence(f: Pick<ReportFinding, 'evidence'>, e: Evidence): void {
+  if (!f.evidence.some((x) => x.source === e.source && x.text === e.text)) f.evidence.push(e);
 }
 
 function idleInExhaustedPool(sessions: Session[], known: Suspect[], minAgeMs: number): Suspect[] {
@@ -118,34 +174,34 @@ function idleInExhaustedPool(sessions: Session[], known: Suspect[], minAgeMs: nu
     }));
 }
 
-/** Sessions that come from the service's replicas or carry its name as application_name. */
-function sessionsOfService(sessions: Session[], name: string, addresses: Set<string>): { sessions: Session[]; matched: boolean } {
-  const lower = name.toLowerCase();
-  const mine = sessions.filter(
-    (s) => (s.clientAddress !== null && addresses.has(s.clientAddress)) || (s.application !== null && s.application.toLowerCase() === lower),
-  );
-  return mine.length > 0 ? { sessions: mine, matched: true } : { sessions, matched: false };
-}
 
-function fromGoroutines(f: Finding, sessions: Session[], suspects: Suspect[], replicaCount: number, explained: Set<number>): ReportFinding {
+function fromGoroutines(
+  f: Finding,
+  sessions: Session[],
+  suspects: Suspect[],
+  replicaCount: number,
+  explained: Set<number>,
+  howTied: (ids: number[]) => string,
+): ReportFinding {
   const evidence: Evidence[] = [];
   const sig = signatureByKind(f.kind);
   const wait = f.waitMinutes && f.waitMinutes.max > 0 ? `, waiting ${f.waitMinutes.min}-${f.waitMinutes.max} min` : '';
   evidence.push({
     source: 'goroutines',
-    text: `${f.count} goroutine${f.count === 1 ? '' : 's'} ${sig.role === 'leak' ? 'holding' : 'in'} ${leadFrame(f.kind)} across ${replicaCount} replica${replicaCount === 1 ? '' : 's'}${wait}`,
+    text: `${f.count} goroutine${f.count === 1 ? '' : 's'} ${sig.role === 'leak' ? 'holding' : 'in'} ${sig.lead} across ${replicaCount} replica${replicaCount === 1 ? '' : 's'}${wait}`,
   });
   let confidence = f.confidence;
   let sessionIds: number[] = [];
   let fingerprints: string[] = [];
   if (f.kind === 'tx-leak') {
-    const open = sessions.filter((s) => OPEN_STATES.has(s.state));
+    // Sessions already claimed by a larger tx-leak finding are not counted (and printed) again.
+    const open = sessions.filter((s) => OPEN_STATES.has(s.state) && !explained.has(s.id));
     if (open.length > 0) {
       const oldest = Math.max(...open.map((s) => s.transactionAgeMs ?? 0));
       fingerprints = topFingerprints(open);
       evidence.push({
         source: 'sessions',
-        text: `${open.length} session${open.length === 1 ? '' : 's'} idle in transaction from the service (oldest ${formatAge(oldest)})${fingerprints[0] ? `, last statement \`${fingerprints[0]}\`` : ''}`,
+        text: `${open.length} session${open.length === 1 ? '' : 's'} idle in transaction from the service (oldest ${formatAge(oldest)}; ${howTied(open.map((s) => s.id))})${fingerprints[0] ? `, last statement \`${fingerprints[0]}\`` : ''}`,
       });
       const minutes = Math.floor(oldest / 60_000);
       if (f.waitMinutes && Math.abs(f.waitMinutes.max - minutes) <= 1) {
@@ -165,7 +221,10 @@ function fromGoroutines(f: Finding, sessions: Session[], suspects: Suspect[], re
       sessionIds = idle.map((s) => s.sessionId);
       fingerprints = uniqueFingerprints(idle.map((s) => s.fingerprint));
       idle.forEach((s) => explained.add(s.sessionId));
-      evidence.push({ source: 'sessions', text: `${idle.length} session${idle.length === 1 ? '' : 's'} idle while the pool is full${fingerprints[0] ? `, last statement \`${fingerprints[0]}\`` : ''}` });
+      evidence.push({
+        source: 'sessions',
+        text: `${idle.length} session${idle.length === 1 ? '' : 's'} idle while the pool is full (${howTied(sessionIds)})${fingerprints[0] ? `, last statement \`${fingerprints[0]}\`` : ''}`,
+      });
     }
   }
   const culprit = f.culprit.evidence === 'none' ? null : f.culprit;
@@ -199,25 +258,9 @@ function takeByFingerprint(idle: Suspect[], count: number): Suspect[] {
   return taken;
 }
 
-function leadFrame(kind: Finding['kind']): string {
-  switch (kind) {
-    case 'tx-leak':
-      return 'database/sql.(*Tx).awaitDone';
-    case 'rows-leak':
-      return 'database/sql.(*Rows).awaitDone';
-    case 'http-body-leak':
-      return 'net/http.(*persistConn).readLoop';
-    case 'pool-exhausted':
-      return 'database/sql.(*DB).conn';
-    case 'pgx-acquire-wait':
-      return 'pgxpool.(*Pool).Acquire';
-    case 'stuck-in-query':
-      return 'a driver read';
-  }
-}
 
 /** Suspects the goroutines do not explain: the database side's own findings. */
-function fromSessionsOnly(suspects: Suspect[], explained: Set<number>, goroutineFindings: Finding[]): ReportFinding[] {
+function fromSessionsOnly(suspects: Suspect[], explained: Set<number>, goroutineFindings: Finding[], howTied: (ids: number[]) => string): ReportFinding[] {
   const out: ReportFinding[] = [];
   const byKind = new Map<SuspectKind, Suspect[]>();
   for (const s of suspects) {
@@ -237,7 +280,7 @@ function fromSessionsOnly(suspects: Suspect[], explained: Set<number>, goroutine
       confidence: fingerprints.length === 1 ? 'medium' : 'low',
       culprit: null,
       summary: `${list.length} ${what} from ${apps.slice(0, 3).join(', ')} (oldest ${formatAge(oldest)})${fingerprints[0] ? `, last statement \`${fingerprints[0]}\`` : ''}${extra}`,
-      evidence: list.slice(0, 3).map((s) => ({ source: 'sessions' as const, text: s.reason })),
+      evidence: [...sampleReasons(list), { source: 'sessions' as const, text: `tied to the service ${howTied(list.map((s) => s.sessionId))}` }],
       waitMinutes: null,
       fingerprints,
       sessionIds: list.map((s) => s.sessionId),
@@ -263,12 +306,36 @@ function fromSessionsOnly(suspects: Suspect[], explained: Set<number>, goroutine
   return out;
 }
 
+/** Up to three distinct reasons, oldest first: the same sentence is never printed twice. */
+function sampleReasons(list: Suspect[]): Evidence[] {
+  const seen = new Set<string>();
+  const out: Evidence[] = [];
+  for (const s of [...list].sort((a, b) => b.ageMs - a.ageMs)) {
+    if (seen.has(s.reason)) continue;
+    seen.add(s.reason);
+    out.push({ source: 'sessions', text: s.reason });
+    if (out.length === 3) break;
+  }
+  return out;
+}
+
+/** "by application_name billing-api" / "2 by application_name billing-api, 1 by client address only". */
+function describeTies(ties: AttributedBy[], applicationNames: readonly string[]): string {
+  const byName = ties.filter((t) => t === 'application_name').length;
+  const byAddress = ties.length - byName;
+  const name = `application_name ${applicationNames.join('/')}`;
+  if (byAddress === 0) return `by ${name}`;
+  if (byName === 0) return 'by client address only: they set no application_name';
+  return `${byName} by ${name}, ${byAddress} by client address only`;
+}
+
 const KIND_RANK: VerdictKind[] = [
   'tx-leak',
   'rows-leak',
   'open-transactions',
   'idle-connections',
   'http-body-leak',
+  'goroutine-leak',
   'pool-exhausted',
   'pgx-acquire-wait',
   'lock-contention',
@@ -292,28 +359,62 @@ function uniqueFingerprints(list: Array<string | null>): string[] {
   return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([f]) => f);
 }
 
-function verdictOf(findings: ReportFinding[], capacity: CapacityView, alert: Alert | null): Verdict {
+/** What the verdict can rest on: the database read or not, how many replicas' dumps were read. */
+function evidenceRead(snapshot: Snapshot | null, dumps: DumpCollection | null, gaps: Gap[]): EvidenceRead {
+  const sessions = snapshot !== null && !snapshot.problems.some((p) => p.fatal);
+  const replicas = dumps?.replicas ?? [];
+  const dumpsRead = replicas.filter((r) => r.dump !== null).length;
+  const unread: string[] = [];
+  if (!sessions) {
+    const why = snapshot?.problems.find((p) => p.fatal)?.message ?? gaps.find((g) => g.source === 'sessions' || g.source === 'catalog' || g.target === 'sessions')?.reason;
+    unread.push(`the database${why ? ` (${why})` : ''}`);
+  }
+  if (dumpsRead === 0) {
+    const why = replicas.find((r) => r.gap)?.gap?.reason ?? dumps?.gaps[0]?.reason ?? gaps.find((g) => g.source === 'dumps' || g.target === 'dumps')?.reason;
+    const which = replicas.length > 1 ? `the dumps of all ${replicas.length} replicas` : 'the dumps';
+    unread.push(`${which}${why ? ` (${why})` : ''}`);
+  }
+  return { sessions, dumpsRead, dumpsTotal: replicas.length, unread };
+}
+
+function verdictOf(findings: ReportFinding[], capacity: CapacityView, alert: Alert | null, read: EvidenceRead): Verdict {
   if (alert?.state === 'resolved') {
-    return { kind: 'resolved', headline: `Resolved: ${alert.name} is back to normal`, culprit: null, confidence: 'high' };
+    return { kind: 'resolved', headline: `Resolved: ${alert.name} is back to normal`, culprit: null, confidence: 'high', restsOn: read };
   }
   const top = findings[0];
   const load = capacity.maxConnections !== null && capacity.inUse !== null ? ` (database ${capacity.full ? 'FULL, ' : ''}${capacity.inUse}/${capacity.available ?? capacity.maxConnections} connections)` : '';
+  const replicas = `${read.dumpsRead === read.dumpsTotal ? 'all' : `${read.dumpsRead} of`} ${read.dumpsTotal} replica${read.dumpsTotal === 1 ? '' : 's'}`;
   if (!top) {
-    return { kind: 'no-leak-found', headline: `No leak found${load}`, culprit: null, confidence: 'low' };
+    // The all-clear only over evidence that was read: the database and at least one dump.
+    if (read.sessions && read.dumpsRead > 0) {
+      return {
+        kind: 'no-leak-found',
+        headline: `No leak found in the database sessions or the dumps of ${replicas}${load}`,
+        culprit: null,
+        confidence: read.dumpsRead === read.dumpsTotal ? 'medium' : 'low',
+        restsOn: read,
+      };
+    }
+    const partial = read.sessions ? '; the database sessions show no leak' : read.dumpsRead > 0 ? `; the dumps of ${replicas} show no leak` : '';
+    return { kind: 'unknown', headline: `Unknown: could not read ${read.unread.join(' or ')}${partial}${load}`, culprit: null, confidence: 'low', restsOn: read };
   }
   const who = top.culprit ? describeCulprit(top.culprit) : null;
-  const what = who ? `${TITLE[top.kind]} in ${who}` : TITLE[top.kind];
+  const title = titleOf(top.kind);
+  const what = who ? `${title} in ${who}` : title;
   const detail = top.culprit ? `${top.count} ${unitOf(top)}` : top.summary;
-  return { kind: top.kind, headline: `${what}: ${detail}${load}`, culprit: top.culprit, confidence: top.confidence };
+  // Partial evidence: say what the verdict rests on.
+  const basis = !read.sessions ? ' [from the dumps alone: the database could not be read]' : read.dumpsRead === 0 ? ' [from the database alone: no dump could be read]' : '';
+  return { kind: top.kind, headline: `${what}: ${detail}${load}${basis}`, culprit: top.culprit, confidence: top.confidence, restsOn: read };
+}
+
+function titleOf(kind: VerdictKind): string {
+  return isFindingKind(kind) ? signatureByKind(kind).title : SESSION_TITLE[kind];
 }
 
 function unitOf(f: ReportFinding): string {
-  const kinds = ['tx-leak', 'rows-leak', 'http-body-leak', 'pool-exhausted', 'pgx-acquire-wait', 'stuck-in-query'] as const;
-  if ((kinds as readonly string[]).includes(f.kind)) {
-    const sig = signatureByKind(f.kind as (typeof kinds)[number]);
-    return `${f.count === 1 ? sig.what.one : sig.what.many} ${sig.what.verb}`;
-  }
-  return 'sessions';
+  if (!isFindingKind(f.kind)) return 'sessions';
+  const sig = signatureByKind(f.kind);
+  return `${f.count === 1 ? sig.what.one : sig.what.many} ${sig.what.verb}`;
 }
 
 function capacityView(snapshot: Snapshot | null, metrics: ServiceMetrics | null): CapacityView {
@@ -340,12 +441,21 @@ function gapsOf(snapshot: Snapshot | null, dumps: DumpCollection | null): Gap[] 
   return gaps;
 }
 
-function replicaRows(dumps: DumpCollection | null, sessions: Session[]): ReplicaRow[] {
+function replicaRows(dumps: DumpCollection | null, sessions: Session[], perReplica: Map<ReadReplica, Finding[]>): ReplicaRow[] {
+  // Sessions by client address in one pass: filtering all sessions once per replica was
+  // replicas × sessions comparisons (2.5 M for 500 replicas and 5,000 sessions, every Report).
+  const byAddress = new Map<string, Session[]>();
+  for (const s of sessions) {
+    if (s.clientAddress === null) continue;
+    const list = byAddress.get(s.clientAddress);
+    if (list) list.push(s);
+    else byAddress.set(s.clientAddress, [s]);
+  }
   return (dumps?.replicas ?? []).map((r) => {
-    const own = r.address ? sessions.filter((s) => s.clientAddress === r.address) : [];
+    const own = r.address ? (byAddress.get(r.address) ?? []) : [];
     const open = own.filter((s) => OPEN_STATES.has(s.state));
-    // Classify each replica once; the columns are sums over its findings.
-    const findings = r.dump ? findLeaks({ groups: r.dump.groups }) : [];
+    // Each replica is classified once (in buildReport); the columns are sums over its findings.
+    const findings = perReplica.get(r as ReadReplica) ?? [];
     const count = (kind: Finding['kind']) => findings.filter((f) => f.kind === kind).reduce((n, f) => n + f.count, 0);
     return {
       replica: r.replica,
@@ -363,7 +473,7 @@ function replicaRows(dumps: DumpCollection | null, sessions: Session[]): Replica
   });
 }
 
-function sessionSummary(snapshot: Snapshot, ours: Session[], suspects: Suspect[]): SessionSummary {
+function sessionSummary(snapshot: Snapshot, ours: Session[], suspects: Suspect[], attribution: SessionAttribution[]): SessionSummary {
   const open = ours.filter((s) => OPEN_STATES.has(s.state));
   const byKind = new Map<string, { kind: SuspectKind; count: number; oldestMs: number; fingerprint: string | null; app: string }>();
   for (const s of suspects) {
@@ -380,6 +490,22 @@ function sessionSummary(snapshot: Snapshot, ours: Session[], suspects: Suspect[]
     idleInTransactionAborted: open.filter((s) => s.state === 'idle_in_transaction_aborted').length,
     oldestTransactionMs: open.length ? Math.max(...open.map((s) => s.transactionAgeMs ?? 0)) : null,
     suspects: [...byKind.values()].sort((a, b) => b.count - a.count),
+    attribution,
+    otherApplications: otherApplications(sessionsInDatabase(snapshot), new Set(ours.map((s) => s.id))),
   };
+}
+
+/** Who else holds sessions on the database, largest first: on a shared database, the others' share. */
+function otherApplications(sessions: Session[], ours: Set<number>): SessionSummary['otherApplications'] {
+  const byApp = new Map<string, { application: string; sessions: number; idleInTransaction: number }>();
+  for (const s of sessions) {
+    if (ours.has(s.id)) continue;
+    const key = applicationOf(s) ?? `(unnamed${s.clientAddress ? ` from ${s.clientAddress}` : ''})`;
+    const e = byApp.get(key) ?? { application: key, sessions: 0, idleInTransaction: 0 };
+    e.sessions++;
+    if (OPEN_STATES.has(s.state)) e.idleInTransaction++;
+    byApp.set(key, e);
+  }
+  return [...byApp.values()].sort((a, b) => b.sessions - a.sessions || (a.application < b.application ? -1 : 1)).slice(0, 5);
 }
 

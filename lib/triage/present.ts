@@ -1,7 +1,7 @@
 // Presentation pieces of a Report shared by every renderer (terminal text, Slack blocks), so the
 // two never drift apart. Plain strings: each renderer adds its own markup.
 import { formatAge } from '../sessions/index.ts';
-import type { Report, SessionSummary } from './report.ts';
+import type { EvidenceRead, Report, SessionSummary } from './report.ts';
 
 /** The per-replica table, title row first. */
 export function replicaTableRows(report: Report, opts: { address?: boolean } = {}): string[][] {
@@ -33,5 +33,17 @@ export function alignColumns(rows: string[][]): string[] {
 export function sessionsSentence(s: SessionSummary): string {
   const aborted = s.idleInTransactionAborted ? `, ${s.idleInTransactionAborted} aborted` : '';
   const oldest = s.oldestTransactionMs !== null ? `, oldest transaction ${formatAge(s.oldestTransactionMs)}` : '';
-  return `${s.ofService} of the service (${s.total} on the database), ${s.idleInTransaction} idle in transaction${aborted}${oldest}`;
+  const byAddress = s.attribution.filter((a) => a.by === 'client_address').length;
+  const tied = s.ofService === 0 ? '' : byAddress === 0 ? ' (all by application_name)' : ` (${s.ofService - byAddress} by application_name, ${byAddress} by client address only)`;
+  const others = s.otherApplications.length
+    ? `; others: ${s.otherApplications.map((o) => `${o.application} ${o.sessions}${o.idleInTransaction ? ` (${o.idleInTransaction} idle in transaction)` : ''}`).join(', ')}`
+    : '';
+  return `${s.ofService} of the service${tied} (${s.total} on the database), ${s.idleInTransaction} idle in transaction${aborted}${oldest}${others}`;
+}
+
+/** "the database and all 3 replicas' dumps" — what a verdict rests on, for a person. */
+export function restsOnSentence(read: EvidenceRead): string {
+  const dumps = read.dumpsTotal === 0 ? 'no dumps' : `dumps of ${read.dumpsRead} of ${read.dumpsTotal} replica${read.dumpsTotal === 1 ? '' : 's'}`;
+  const parts = [read.sessions ? 'database sessions' : 'no database sessions', dumps];
+  return `${parts.join(', ')}${read.unread.length ? `; could not read ${read.unread.join('; ')}` : ''}`;
 }

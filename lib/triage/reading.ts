@@ -4,11 +4,12 @@
 // load balancer's 504s. Other databases on the same server are not counted.
 import type { ServiceMetrics } from '../metrics/index.ts';
 import type { Session, Snapshot } from '../sessions/index.ts';
+import { namesService } from './attribution.ts';
 import type { Reading } from './report.ts';
 
-export function readingOf(snapshot: Snapshot | null, metrics: ServiceMetrics | null, service?: string): Reading {
+export function readingOf(snapshot: Snapshot | null, metrics: ServiceMetrics | null, applicationNames?: readonly string[]): Reading {
   const readable = snapshot !== null && !snapshot.problems.some((p) => p.fatal);
-  const sessions = readable ? scoped(snapshot, service) : [];
+  const sessions = readable ? scoped(snapshot, applicationNames) : [];
   const points = metrics?.elb504?.points ?? null;
   return {
     connections: readable ? sessions.length : null,
@@ -27,9 +28,9 @@ export function sessionsInDatabase(snapshot: Snapshot): Session[] {
   return database ? snapshot.sessions.filter((s) => s.database === null || s.database === database) : snapshot.sessions;
 }
 
-function scoped(snapshot: Snapshot, service: string | undefined): Session[] {
+function scoped(snapshot: Snapshot, applicationNames: readonly string[] | undefined): Session[] {
   const inDatabase = sessionsInDatabase(snapshot);
-  const own = service ? inDatabase.filter((s) => s.application === service) : [];
+  const own = applicationNames ? inDatabase.filter((s) => namesService(s, applicationNames)) : [];
   return own.length > 0 ? own : inDatabase;
 }
 

@@ -32,7 +32,7 @@ export async function readVerification(service: Service, deps: GatherDeps, timeo
   // Dumps are not part of a reading: gather them not at all.
   const withoutDumps: Service = { ...service, dumps: { ...service.dumps, sources: [] } };
   const gathered = await gather({ service: withoutDumps, limits: { concurrency: 1, timeoutSeconds: 1, maxBytes: 1 }, deadline: Date.now() + timeoutMs }, deps);
-  const reading = readingOf(gathered.snapshot, gathered.metrics, service.name);
+  const reading = readingOf(gathered.snapshot, gathered.metrics, service.applicationNames);
   if (reading.connections === null && reading.elb504 === null) {
     throw new Error(gathered.gaps.map((g) => g.reason).join('; ') || 'nothing could be read');
   }

@@ -3,7 +3,7 @@
 // query text (only fingerprints), connection strings or secrets.
 import type { Alert } from '../alerts/index.ts';
 import type { Confidence, Culprit, FindingKind, WaitSpread } from '../goroutines/index.ts';
-import type { Capacity, Engine, SuspectKind } from '../sessions/index.ts';
+import type { Capacity, Engine, SessionState, SuspectKind } from '../sessions/index.ts';
 
 export type VerdictKind =
   | FindingKind
@@ -14,6 +14,8 @@ export type VerdictKind =
   | 'long-queries'
   | 'lock-contention'
   | 'no-leak-found'
+  /** Not enough was read to say: the database, the dumps, or both could not be read. Never an all-clear. */
+  | 'unknown'
   | 'unmapped-alert'
   | 'resolved';
 
@@ -23,6 +25,31 @@ export interface Verdict {
   headline: string;
   culprit: Culprit | null;
   confidence: Confidence;
+  /** What it rests on; null for verdicts that read nothing (unmapped alerts). */
+  restsOn: EvidenceRead | null;
+}
+
+/** What a triage managed to read: a verdict never says more than this allows. */
+export interface EvidenceRead {
+  /** The database's sessions were read. */
+  sessions: boolean;
+  /** Replicas whose goroutine dump was read, and replicas found. */
+  dumpsRead: number;
+  dumpsTotal: number;
+  /** What could not be read, each with its reason: "the database (connection refused)". */
+  unread: string[];
+}
+
+/** How one of the service's sessions was tied to it, and whether it may be offered for termination. */
+export interface SessionAttribution {
+  id: number;
+  /** `application_name`: it names the service; `client_address`: it names nothing and comes from a replica's address. */
+  by: 'application_name' | 'client_address';
+  application: string | null;
+  clientAddress: string | null;
+  state: SessionState;
+  /** Certain enough to end: by name, or by address with that replica's own dump showing a database leak. */
+  offered: boolean;
 }
 
 export interface CapacityView {
@@ -101,6 +128,10 @@ export interface SessionSummary {
   idleInTransactionAborted: number;
   oldestTransactionMs: number | null;
   suspects: Array<{ kind: SuspectKind; count: number; oldestMs: number; fingerprint: string | null; app: string }>;
+  /** Every session counted as the service's, and how it was tied to it. */
+  attribution: SessionAttribution[];
+  /** The largest other holders of sessions on the same database (top 5). */
+  otherApplications: Array<{ application: string; sessions: number; idleInTransaction: number }>;
 }
 
 export interface Growth {

@@ -44,6 +44,7 @@ describe('CloudWatch alarm via SNS → Lambda', () => {
         link: `${CONSOLE}orders-db-connections-high`,
         reason:
           'Threshold Crossed: 3 out of the last 3 datapoints [341.0 (14/03/24 10:41:00), 327.0 (14/03/24 10:40:00), 318.0 (14/03/24 10:39:00)] were greater than or equal to the threshold (320.0) (minimum 3 datapoints for OK -> ALARM transition).',
+        suppressed: null,
       },
     ]);
   });

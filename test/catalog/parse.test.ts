@@ -64,6 +64,7 @@ describe('fixtures', () => {
     expect(svc).toEqual({
       name: 'checkout',
       description: null,
+      applicationNames: ['checkout'],
       database: { id: 'checkout', engine: 'postgres', url: { kind: 'env', name: 'CHECKOUT_DATABASE_URL' }, rds: null, maxConnections: null },
       loadBalancer: null,
       dumps: { debug: 1, sources: [{ type: 'http', urls: ['http://127.0.0.1:6060/debug/pprof/goroutine'] }] },

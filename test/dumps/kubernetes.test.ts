@@ -152,10 +152,14 @@ describe.each(variants)('Kubernetes pod proxy with %s', (_name, access) => {
 
     expect(api.requests[0]?.url).toBe('/api/v1/namespaces/shop/pods?labelSelector=app%3Dbilling&limit=500');
     const proxied = api.requests.slice(1).map((r) => r.url).sort();
+    // Each pod's goroutine profile, then its leak profile (Go 1.26+; a 404 here, silently carried on).
     expect(proxied).toEqual([
       '/api/v1/namespaces/shop/pods/billing-7d9f-a:6060/proxy/debug/pprof/goroutine?debug=1',
+      '/api/v1/namespaces/shop/pods/billing-7d9f-a:6060/proxy/debug/pprof/goroutineleak?debug=1',
       '/api/v1/namespaces/shop/pods/billing-7d9f-b:6060/proxy/debug/pprof/goroutine?debug=1',
+      '/api/v1/namespaces/shop/pods/billing-7d9f-b:6060/proxy/debug/pprof/goroutineleak?debug=1',
     ]);
+    expect(result.gaps.map((g) => g.reason)).toEqual(['pod is Pending, not Running', 'pod is terminating']);
     expect(api.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
 
     expect(result.replicas.map((r) => [r.replica, r.address, r.source, r.dump?.format, r.gap])).toEqual([

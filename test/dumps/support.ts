@@ -23,6 +23,7 @@ export function serviceWith(sources: DumpSource[], debug: DumpDebugLevel = 1): S
   return {
     name: 'billing-api',
     description: null,
+    applicationNames: ['billing-api'],
     database: { id: 'billing', engine: 'postgres', url: { kind: 'env', name: 'BILLING_DATABASE_URL' }, rds: null, maxConnections: null },
     loadBalancer: null,
     dumps: { debug, sources },

@@ -1,6 +1,7 @@
 // The alarm function: SNS and EventBridge deliveries become incidents and triage jobs; bad
 // records are logged (redacted) and skipped; storms and redeliveries open one incident.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/alarm.ts';
 import { handleAlarmEvent } from '../../lib/runtime/alarm.ts';
@@ -21,6 +22,10 @@ function snsEvent(message?: string): SnsEvent {
 
 afterEach(() => coreContext.set(null));
 
+/** A payload from the corpus of real ones (test/fixtures/wild/alerts). */
+const wild = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(new URL(`../fixtures/wild/alerts/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+
 describe('alarm function', () => {
   it('turns an SNS CloudWatch alarm into an incident and one triage job', async () => {
     const deps = ingestDeps();
@@ -37,6 +42,27 @@ describe('alarm function', () => {
     const result = await handleAlarmEvent(fixture('eventbridge-aurora-connections-alarm.json'), deps);
     expect(result.routes).toEqual([expect.objectContaining({ service: 'ledger-worker', outcome: 'opened', job: 'triage' })]);
     expect(deps.queue.jobs).toHaveLength(1);
+  });
+
+  it('takes a CloudWatch alarm action that invokes the function directly (alarmData), as AWS sends it', async () => {
+    const deps = ingestDeps();
+    const event = wild('lambda-alarm-action-metric-rust-runtime.json');
+    const result = await handleAlarmEvent(event, deps);
+    expect(result).toMatchObject({ records: 1, bad: 0 });
+    // No service maps it: it still opens an incident (reported in the default channel).
+    expect(result.routes).toEqual([expect.objectContaining({ alert: 'lambda-demo-metric-alarm', outcome: 'opened', job: 'triage' })]);
+    // A redelivery of the same action is recognised.
+    expect(await handleAlarmEvent(event, deps)).toMatchObject({ duplicates: 1 });
+  });
+
+  it('records a composite alarm whose actions CloudWatch suppressed, and does not triage it', async () => {
+    const deps = ingestDeps();
+    const event = wild('eventbridge-composite-actions-suppressed-alarmdata.json');
+    const result = await handleAlarmEvent({ ...event, detail: event['alarmData'], id: randomUUID() }, deps);
+    expect(result.routes).toEqual([expect.objectContaining({ alert: 'ServiceAggregatedAlarm', outcome: 'suppressed', job: null, incidentId: null })]);
+    expect(deps.queue.jobs).toEqual([]);
+    expect(await deps.store.listOpenIncidents()).toEqual([]);
+    expect(deps.log.lines.find((l) => /suppressed/.test(String(l['msg'])))).toMatchObject({ by: 'WaitPeriod', reason: 'Actions suppressed by WaitPeriod' });
   });
 
   it('resolves the incident on OK and queues the job that updates its thread', async () => {

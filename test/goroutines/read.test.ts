@@ -50,7 +50,10 @@ describe('traceback (SIGQUIT, Go 1.26 forms)', async () => {
     expect(pool).toMatchObject({ count: 1, culprit: { function: 'billing/store.List[...]', evidence: 'app-frame' } });
     // background workers are never findings
     expect(findings.some((f) => f.culprit.function.includes('connectionOpener'))).toBe(false);
-    expect(findings).toHaveLength(2);
+    // the goroutine the runtime proved leaked (Go 1.26 `(leaked)` state) is a confirmed leak of its own
+    const leaked = findings.find((f) => f.kind === 'goroutine-leak');
+    expect(leaked).toMatchObject({ count: 1, proved: 1, confidence: 'high', culprit: { function: 'main.(*api).fanout.func1', evidence: 'app-frame' } });
+    expect(findings).toHaveLength(3);
   });
 });
 

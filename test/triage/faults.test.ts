@@ -50,7 +50,7 @@ function catalogFor(urls: string[], dbUrl: string, deadlineSeconds = 3): Catalog
     `defaults:
   slackChannel: "#incidents"
   deadlineSeconds: ${deadlineSeconds}
-  dumps: { timeoutSeconds: 1, maxBytes: 2MiB, concurrency: 4 }
+  dumps: { timeoutSeconds: 2, maxBytes: 2MiB, concurrency: 4 }
 services:
   - name: billing-api
     database: { engine: postgres, url: { env: FAULT_DB_URL } }
@@ -71,7 +71,7 @@ describe('dump targets that misbehave', () => {
     const started = Date.now();
     const r = await triageService({ catalog, service: catalog.services[0]! }, { env: { FAULT_DB_URL: 'postgres://nobody@127.0.0.1:1/none' }, cloudwatch: null });
     const took = Date.now() - started;
-    expect(took).toBeLessThan(3_000 + 500);
+    expect(took).toBeLessThan(3_000 + 1_500); // the deadline, with room for a loaded machine
     expect(r.verdict.kind).toBe('tx-leak'); // from the good and the slow replica
     expect(r.findings.find((f) => f.kind === 'tx-leak')?.count).toBe(6);
     const reason = (p: string) => r.gaps.find((g) => g.target.includes(`/${p}`))?.reason ?? '(no gap)';

@@ -43,12 +43,14 @@ describe('reports without a triage', () => {
 
   it('a firing alarm whose database cannot be resolved still reports, naming the missing variable', async () => {
     const [r] = await triageAlert(catalog, alertFixture('sns-rds-connections-alarm.json'), { env: {}, cloudwatch: null });
-    expect(r!.verdict.kind).toBe('no-leak-found');
+    // Nothing read: never "no leak found"
+    expect(r!.verdict.kind).toBe('unknown');
+    expect(r!.verdict.headline).toMatch(/could not read the database \(.*NOPE.*\) or the dumps/);
     expect(r!.gaps.map((g) => g.reason).join('\n')).toMatch(/environment variable NOPE is not set/);
     expect(r!.gaps.find((g) => g.source === 'dumps')?.reason).toMatch(/refused/);
   });
 
-  it('with no evidence at all, the verdict says nothing was found rather than guessing', () => {
+  it('with no evidence at all, the verdict is UNKNOWN rather than an all-clear', () => {
     const r = buildReport({
       service: catalog.services[0]!,
       alert: null,
@@ -60,7 +62,7 @@ describe('reports without a triage', () => {
       finishedAt: 10,
       deadlineMs: 8000,
     });
-    expect(r.verdict).toMatchObject({ kind: 'no-leak-found', confidence: 'low', culprit: null });
+    expect(r.verdict).toMatchObject({ kind: 'unknown', confidence: 'low', culprit: null, restsOn: { sessions: false, dumpsRead: 0 } });
     expect(r.actions).toEqual([]);
   });
 });

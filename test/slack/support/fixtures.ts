@@ -86,12 +86,14 @@ export function sampleReport(overrides: Partial<Report> = {}): Report {
       time: '2026-11-23T04:59:00.000Z',
       link: null,
       reason: 'Threshold Crossed',
+      suppressed: null,
     },
     verdict: {
       kind: 'tx-leak',
       headline: 'Transaction leak in route=/transfer (main.(*api).transfer, handlers.go:70)',
       culprit: { function: 'main.(*api).transfer', file: '/src/billing/internal/api/handlers.go', line: 70, labels: { route: '/transfer' }, evidence: 'labels' },
       confidence: 'high',
+      restsOn: { sessions: true, dumpsRead: 1, dumpsTotal: 1, unread: [] },
     },
     capacity: { engine: 'postgres', maxConnections: 100, available: 97, inUse: 97, free: 0, full: true, growthPerMinute: 3.2, minutesToExhaustion: 0, elb504: 231 },
     findings: [
@@ -121,6 +123,8 @@ export function sampleReport(overrides: Partial<Report> = {}): Report {
       idleInTransactionAborted: 0,
       oldestTransactionMs: 720_000,
       suspects: [{ kind: 'open_transaction', count: 40, oldestMs: 720_000, fingerprint: fps[0]!, app: 'billing-api' }],
+      attribution: [101, 102, 103].map((id) => ({ id, by: 'application_name' as const, application: 'billing-api', clientAddress: '10.0.0.1', state: 'idle_in_transaction' as const, offered: true })),
+      otherApplications: [{ application: 'reports-cron', sessions: 49, idleInTransaction: 0 }],
     },
     growth: null,
     gaps: [
