@@ -101,7 +101,7 @@ async function collect(service: Service, limits: DumpLimits, opts: CollectDumpsO
   const debug: DumpDebugLevel = opts.debug ?? service.dumps.debug ?? 1;
   const timeoutMs = Math.max(1, Math.round(limits.timeoutSeconds * 1000));
   const concurrency = Math.max(1, Math.floor(limits.concurrency));
-  const fetchImpl = opts.fetch ?? globalThis.fetch;
+  const fetchImpl = opts.fetch ?? null;
   const startedAt = Date.now();
   const budgetMs = opts.deadline - startedAt;
 

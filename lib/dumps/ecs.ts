@@ -60,7 +60,8 @@ function taskId(arn: string): string {
 export interface EcsContext {
   debug: DumpDebugLevel;
   client: EcsLike;
-  fetch: FetchLike;
+  /** Null: node:http. */
+  fetch: FetchLike | null;
   signal: AbortSignal;
 }
 

@@ -3,7 +3,7 @@ import { DEFAULT_PPROF_PATH, type DumpDebugLevel } from '../catalog/index.ts';
 import type { DumpSourceKind, Gap } from './model.ts';
 import { withoutUserinfo } from '../redact/index.ts';
 import { leakProfileUrl, type Discovery, type Target } from './target.ts';
-import { fetchGet, statusError, type FetchLike } from './transport.ts';
+import { plainGet, statusError, type FetchLike } from './transport.ts';
 
 /**
  * The goroutine-profile URL for a catalog URL: a bare base (`http://10.0.1.5:6060`) gets the
@@ -27,11 +27,11 @@ export function urlTarget(
   url: URL,
   replica: string,
   address: string | null,
-  fetchImpl: FetchLike,
+  fetchImpl: FetchLike | null,
   label?: string,
 ): Target {
   const headers: Record<string, string> = { accept: ACCEPT };
-  // fetch refuses URLs with credentials; send them as Basic auth and keep them out of reports.
+  // Credentials in a URL go as Basic auth (fetch refuses them there) and never into reports.
   const clean = new URL(url);
   if (url.username || url.password) {
     headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
@@ -46,13 +46,13 @@ export function urlTarget(
     location: withoutUserinfo(clean),
     label: label ?? withoutUserinfo(clean),
     async open(signal) {
-      const res = await fetchGet(fetchImpl, clean, headers, signal);
+      const res = await plainGet(fetchImpl, clean, headers, signal);
       if (res.status !== 200) throw await statusError(res, clean, signal);
       return res.body;
     },
     openLeakProfile: leakUrl
       ? async (signal) => {
-          const res = await fetchGet(fetchImpl, leakUrl, headers, signal);
+          const res = await plainGet(fetchImpl, leakUrl, headers, signal);
           if (res.status === 200) return res.body;
           res.body.close();
           return null;
@@ -61,7 +61,7 @@ export function urlTarget(
   };
 }
 
-export function discoverHttp(urls: readonly string[], debug: DumpDebugLevel, fetchImpl: FetchLike): Discovery {
+export function discoverHttp(urls: readonly string[], debug: DumpDebugLevel, fetchImpl: FetchLike | null): Discovery {
   const targets: Target[] = [];
   const gaps: Gap[] = [];
   const seen = new Set<string>();
