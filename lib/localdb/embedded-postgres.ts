@@ -14,7 +14,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { access, chmod, chown, constants, cp, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, constants, cp, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
@@ -90,6 +90,40 @@ async function sharedTmp(asRoot: boolean): Promise<string> {
   return !asRoot || (await worldTraversable(tmpdir())) ? tmpdir() : '/tmp';
 }
 
+/** Names of what this process creates in the shared directory: the pid tells a leftover. */
+const PREFIX = { data: 'leakhound-pg-', binaries: 'leakhound-pgbin-' } as const;
+const mine = (prefix: string) => `${prefix}${process.pid}-`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+let swept: Promise<void> | null = null;
+
+/**
+ * Removes what processes that died without cleaning up left behind (a test runner kills its
+ * workers; a SIGKILL runs no exit hook): directories named after a pid that is gone, owned by
+ * this user or by the server's.
+ */
+function sweepLeftovers(dir: string, owner: Owner | null): Promise<void> {
+  swept ??= (async () => {
+    const uids = new Set([process.getuid?.() ?? -1, owner?.uid ?? -1]);
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const m = /^leakhound-pg(?:bin)?-(\d+)-/.exec(name);
+      if (!m || alive(Number(m[1]))) continue;
+      const path = join(dir, name);
+      const s = await stat(path).catch(() => null);
+      if (s?.isDirectory() && uids.has(s.uid)) await rm(path, { recursive: true, force: true }).catch(() => undefined);
+    }
+  })();
+  return swept;
+}
+
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
@@ -148,7 +182,7 @@ function runnableBinaries(owner: Owner | null): Promise<Binaries> {
     const packaged = binariesIn(native);
     if (await canRun(packaged, owner)) return packaged;
     if (!owner) throw new Error(`cannot run ${packaged.initdb} (missing or not executable; run npm ci)`);
-    const dir = await mkdtemp(join(await sharedTmp(true), 'leakhound-pgbin-'));
+    const dir = await mkdtemp(join(await sharedTmp(true), mine(PREFIX.binaries)));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     await chmod(dir, 0o755);
     const copy = join(dir, 'native');
@@ -233,8 +267,10 @@ function startServer(bin: Binaries, args: string[], owner: Owner | null, cwd: st
 async function startOnce(opts: EmbeddedPostgresOptions, port: number): Promise<RunningPostgres> {
   const asRoot = process.getuid?.() === 0;
   const owner = asRoot ? await postgresUser() : null;
+  const shared = await sharedTmp(asRoot);
+  await sweepLeftovers(shared, owner);
   const bin = await runnableBinaries(owner);
-  const base = await mkdtemp(join(await sharedTmp(asRoot), 'leakhound-pg-'));
+  const base = await mkdtemp(join(shared, mine(PREFIX.data)));
   const dataDir = join(base, 'data');
   const passwordFile = join(base, 'password');
   const password = randomBytes(18).toString('base64url');
