@@ -142,7 +142,7 @@ async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps)
     approvalId: job.approvalId,
     collectEvidence: async () => {
       if (!service) return [];
-      const items = await collectEvidence(service, deps.catalog.defaults.dumps, deps.gather);
+      const items = await collectEvidence(service, deps.catalog.defaults, deps.gather);
       verification.before = readingOfEvidence(items);
       return items;
     },

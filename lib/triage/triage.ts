@@ -27,7 +27,7 @@ export async function triageService(opts: TriageOptions, deps: GatherDeps): Prom
   const deadlineMs = opts.deadlineMs ?? opts.catalog.defaults.deadlineSeconds * 1000;
   const deadline = startedAt + deadlineMs;
   const gathered = await gather(
-    { service: opts.service, limits: opts.catalog.defaults.dumps, deadline, debug: opts.debug, minAgeMs: opts.minAgeMs, onProgress: opts.onProgress },
+    { service: opts.service, limits: opts.catalog.defaults.dumps, region: opts.catalog.defaults.region, deadline, debug: opts.debug, minAgeMs: opts.minAgeMs, onProgress: opts.onProgress },
     deps,
   );
   let growth: Growth | null = null;
@@ -50,7 +50,7 @@ export async function triageService(opts: TriageOptions, deps: GatherDeps): Prom
 
 async function measureGrowth(opts: TriageOptions, deps: GatherDeps, first: Array<Dump | null>, afterMs: number, deadline: number): Promise<Growth | null> {
   await new Promise((r) => setTimeout(r, afterMs));
-  const second = await collectDumps(opts.service, opts.catalog.defaults.dumps, { debug: opts.debug, deadline, clients: deps.dumpClients, fetch: deps.fetch });
+  const second = await collectDumps(opts.service, opts.catalog.defaults.dumps, { debug: opts.debug, deadline, clients: deps.dumpClients, fetch: deps.fetch, region: opts.catalog.defaults.region });
   const merge = (dumps: Array<Dump | null>) => {
     const present = dumps.filter((d): d is Dump => d !== null);
     return { groups: mergeGroups(present.map((d) => d.groups)), goroutines: present.reduce((n, d) => n + d.goroutines, 0) };
