@@ -11,6 +11,7 @@ import {
   type DumpDiff,
   type Finding,
 } from '../goroutines/index.ts';
+import { describeError } from '../dumps/describe.ts';
 import { oneOf, parseCliArgs, parseDuration } from './args.ts';
 import { CliError } from './errors.ts';
 import { renderAnalysisText } from './analyze-text.ts';
@@ -94,7 +95,7 @@ async function readSource(source: string, timeoutMs: number): Promise<Dump> {
   } catch (err) {
     if (err instanceof CliError) throw err;
     if (err instanceof DumpFormatError) throw new CliError(`${source}: ${err.message}`);
-    throw new CliError(`${source}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CliError(`${source}: ${describeError(err)}`);
   }
 }
 
@@ -103,8 +104,8 @@ async function readUrl(url: string, timeoutMs: number): Promise<Dump> {
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message);
+    // Worded as triage words a dump source's failure ("connection refused"), not as a code.
+    const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : describeError(err);
     throw new CliError(`${url}: ${reason}`);
   }
   if (!res.ok || !res.body) throw new CliError(`${url}: HTTP ${res.status} ${res.statusText}`.trim());
