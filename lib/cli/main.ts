@@ -31,6 +31,21 @@ function usage(): string {
   ].join('\n');
 }
 
+// The AWS SDK warns on stderr, on first use, that its releases after January 2027 will need Node
+// 22; Node 20 is supported here, and the warning is noise for someone trying the demo.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** A failure outside the awaited work (an emitter's 'error', a rejected promise no one awaits): one line, exit 1. */
+function onStray(name: string) {
+  return (err: unknown) => {
+    console.error(`leakhound ${name}: internal error: ${describe(err)}`);
+    if (process.env.LEAKHOUND_DEBUG) console.error(err);
+    process.exit(1);
+  };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -42,6 +57,9 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`leakhound: unknown command "${name}" (known: ${Object.keys(commands).join(', ')})`);
     return 2;
   }
+  const stray = onStray(name);
+  process.on('uncaughtException', stray);
+  process.on('unhandledRejection', stray);
   try {
     const command = await load();
     return await command.run(rest);
@@ -51,8 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     // Anything else is our bug; still one line, no stack, unless asked for.
-    const message = err instanceof Error ? err.message : String(err);
-    console.error(`leakhound ${name}: internal error: ${message}`);
+    console.error(`leakhound ${name}: internal error: ${describe(err)}`);
     if (process.env.LEAKHOUND_DEBUG) console.error(err);
     return 1;
   }
