@@ -100,7 +100,7 @@ async function superviseGoService(dsn: string, dir: string, log: (line: string) 
   return {
     kind: 'go',
     url: svc.url,
-    describe: `Go ${await goVersion()} service billing-api`,
+    describe: `billing-api (Go ${/go(\d[\w.]*)/.exec((await goVersion()) ?? '')?.[1] ?? '?'})`,
     restartArgv: [script],
     leak,
     stop: async () => {
@@ -148,7 +148,7 @@ async function startNodeStandIn(dbUrl: string, log: (line: string) => void): Pro
   return {
     kind: 'node',
     url,
-    describe: 'Node stand-in for billing-api',
+    describe: 'billing-api (a Node stand-in: Go is not installed)',
     // Nothing to restart: the stand-in's sessions live in this process.
     restartArgv: ['echo', 'the Node stand-in cannot be restarted (install Go for the full demo)'],
     leak,
