@@ -23,9 +23,11 @@ function usage(): string {
     '      who holds the database connections, for how long, doing what',
     '  triage --config <file> (--service <name> | --alert <file>) [--format text|json]',
     '      sessions + dumps + metrics under one deadline: one Report naming the culprit',
-    '  demo',
+    '  demo [--format text|json]',
     '      the whole job on this machine: embedded PostgreSQL, a leaking service, an alarm, a triage',
-    '  dev [--config <file>]      the Slack app: Socket Mode with SLACK_APP_TOKEN, else a console printing what Slack would get',
+    '  dev [--config <file> | --demo] [--store <file>] [--verify-after 2m] [--evidence <dir>]',
+    '      the Slack app and its worker: Socket Mode with SLACK_APP_TOKEN, else a console printing what',
+    '      Slack would get; the catalog from --config, ./leakhound.yml, or the demo environment',
     '',
     'Run `leakhound <command> --help` for the options of one command.',
   ].join('\n');
