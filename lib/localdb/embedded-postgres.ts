@@ -94,7 +94,8 @@ async function sharedTmp(asRoot: boolean): Promise<string> {
 const PREFIX = { data: 'leakhound-pg-', binaries: 'leakhound-pgbin-' } as const;
 const mine = (prefix: string) => `${prefix}${process.pid}-`;
 
-function alive(pid: number): boolean {
+/** Whether a process of this pid exists (this machine's leftovers are told by it). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -115,7 +116,7 @@ function sweepLeftovers(dir: string, owner: Owner | null): Promise<void> {
     const uids = new Set([process.getuid?.() ?? -1, owner?.uid ?? -1]);
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       const m = /^leakhound-pg(?:bin)?-(\d+)-/.exec(name);
-      if (!m || alive(Number(m[1]))) continue;
+      if (!m || processAlive(Number(m[1]))) continue;
       const path = join(dir, name);
       const s = await stat(path).catch(() => null);
       if (s?.isDirectory() && uids.has(s.uid)) await rm(path, { recursive: true, force: true }).catch(() => undefined);
