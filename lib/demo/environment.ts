@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalog, type Catalog } from '../catalog/index.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from '../localdb/embedded-postgres.ts';
+import { ownName, sweepLeftovers } from '../localdb/leftovers.ts';
 import { loadSchema, startLeakyService, type LeakyService } from './leaky-service.ts';
 
 // 9 less PostgreSQL's 3 superuser slots leaves 6 for applications: exactly billing-api's pool,
@@ -15,6 +16,7 @@ export const DEMO_MAX_CONNECTIONS = 9;
 export const DEMO_MIN_AGE_MS = 1_000;
 /** The database's name in the catalog, and in the alarm that names it. */
 export const DEMO_RDS_INSTANCE = 'demo-orders';
+const DEMO_DIR = 'leakhound-demo-';
 /** The approvers of billing-api (two, for the two-person rule). */
 export const DEMO_APPROVERS = ['U0DEMO1', 'U0DEMO2'] as const;
 
@@ -54,7 +56,9 @@ services:
 export async function startDemoEnvironment(step: (line: string) => void): Promise<DemoEnvironment> {
   let db: RunningPostgres | undefined;
   let service: LeakyService | undefined;
-  const dir = await mkdtemp(join(tmpdir(), 'leakhound-demo-'));
+  // Its catalog holds the database's password: what an earlier run killed left is removed.
+  await sweepLeftovers(tmpdir(), [DEMO_DIR], new Set([process.getuid?.() ?? -1]));
+  const dir = await mkdtemp(join(tmpdir(), ownName(DEMO_DIR)));
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

@@ -14,11 +14,12 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { access, chmod, chown, constants, cp, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, constants, cp, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { ownName, sweepLeftovers } from './leftovers.ts';
 
 export interface EmbeddedPostgresOptions {
   /** max_connections (default 100). */
@@ -90,38 +91,14 @@ async function sharedTmp(asRoot: boolean): Promise<string> {
   return !asRoot || (await worldTraversable(tmpdir())) ? tmpdir() : '/tmp';
 }
 
-/** Names of what this process creates in the shared directory: the pid tells a leftover. */
+/** What this process creates in the shared directory, named so that a leftover is recognised. */
 const PREFIX = { data: 'leakhound-pg-', binaries: 'leakhound-pgbin-' } as const;
-const mine = (prefix: string) => `${prefix}${process.pid}-`;
-
-/** Whether a process of this pid exists (this machine's leftovers are told by it). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 let swept: Promise<void> | null = null;
 
-/**
- * Removes what processes that died without cleaning up left behind (a test runner kills its
- * workers; a SIGKILL runs no exit hook): directories named after a pid that is gone, owned by
- * this user or by the server's.
- */
-function sweepLeftovers(dir: string, owner: Owner | null): Promise<void> {
-  swept ??= (async () => {
-    const uids = new Set([process.getuid?.() ?? -1, owner?.uid ?? -1]);
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      const m = /^leakhound-pg(?:bin)?-(\d+)-/.exec(name);
-      if (!m || processAlive(Number(m[1]))) continue;
-      const path = join(dir, name);
-      const s = await stat(path).catch(() => null);
-      if (s?.isDirectory() && uids.has(s.uid)) await rm(path, { recursive: true, force: true }).catch(() => undefined);
-    }
-  })();
+/** Once per process: what dead processes left, by this user or the server's (see leftovers.ts). */
+function sweepOnce(dir: string, owner: Owner | null): Promise<void> {
+  swept ??= sweepLeftovers(dir, Object.values(PREFIX), new Set([process.getuid?.() ?? -1, owner?.uid ?? -1]));
   return swept;
 }
 
@@ -183,7 +160,7 @@ function runnableBinaries(owner: Owner | null): Promise<Binaries> {
     const packaged = binariesIn(native);
     if (await canRun(packaged, owner)) return packaged;
     if (!owner) throw new Error(`cannot run ${packaged.initdb} (missing or not executable; run npm ci)`);
-    const dir = await mkdtemp(join(await sharedTmp(true), mine(PREFIX.binaries)));
+    const dir = await mkdtemp(join(await sharedTmp(true), ownName(PREFIX.binaries)));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     await chmod(dir, 0o755);
     const copy = join(dir, 'native');
@@ -269,9 +246,9 @@ async function startOnce(opts: EmbeddedPostgresOptions, port: number): Promise<R
   const asRoot = process.getuid?.() === 0;
   const owner = asRoot ? await postgresUser() : null;
   const shared = await sharedTmp(asRoot);
-  await sweepLeftovers(shared, owner);
+  await sweepOnce(shared, owner);
   const bin = await runnableBinaries(owner);
-  const base = await mkdtemp(join(shared, mine(PREFIX.data)));
+  const base = await mkdtemp(join(shared, ownName(PREFIX.data)));
   const dataDir = join(base, 'data');
   const passwordFile = join(base, 'password');
   const password = randomBytes(18).toString('base64url');

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { processAlive } from '../../lib/localdb/embedded-postgres.ts';
+import { processAlive } from '../../lib/localdb/leftovers.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const SCHEMA_SQL_PATH = join(here, '..', 'goservice', 'schema.sql');
