@@ -1,8 +1,6 @@
 // `leakhound dev` without Slack credentials: each line typed is what Slack (a slash command, a
 // button click) or CloudWatch (an alarm) would deliver, handed to the same Bolt listeners and the
 // same worker as production; every message they send is printed as Slack would show it.
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Catalog } from '../catalog/model.ts';
 import { createSlackApp } from '../slack/app.ts';
@@ -83,7 +81,8 @@ export interface ConsoleOptions {
   /** The sink the worker writes to (the console's, wrapped). */
   buttons: ButtonMap;
   user: string;
-  input: Readable;
+  /** What is typed, line by line (readline over stdin); ends at the end of input. */
+  lines: AsyncIterable<string>;
   /** Lines for the person at the console (not Slack messages), and what went wrong with a line. */
   say: (line: string) => void;
   warn: (line: string) => void;
@@ -92,7 +91,7 @@ export interface ConsoleOptions {
 }
 
 /** Reads lines until `quit` or the end of input; resolves when what they started is done. */
-export async function runConsole(o: ConsoleOptions, lines = createInterface({ input: o.input, terminal: false })): Promise<void> {
+export async function runConsole(o: ConsoleOptions): Promise<void> {
   const { catalog, store, worker } = o;
   const receiver = new LocalReceiver();
   // The token is never used for a request: messages go to the console, user-group lookups fail closed.
@@ -126,7 +125,7 @@ export async function runConsole(o: ConsoleOptions, lines = createInterface({ in
     await receiver.deliver(localClick(actionId, value, user, place));
   };
 
-  for await (const raw of lines) {
+  for await (const raw of o.lines) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
     const [word = '', ...rest] = line.split(/\s+/);

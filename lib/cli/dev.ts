@@ -6,11 +6,12 @@
 import { access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { Catalog } from '../catalog/model.ts';
 import { DEMO_APPROVERS, DEMO_MIN_AGE_MS, startDemoEnvironment, type DemoEnvironment } from '../demo/environment.ts';
 import { createSlackClient } from '../slack/client.ts';
-import { ConsoleSink, WebApiSink } from '../slack/sink.ts';
+import { ConsoleSink, WebApiSink, type SlackSink } from '../slack/sink.ts';
 import { MemoryStore } from '../store/memory.ts';
 import type { Store } from '../store/model.ts';
 import { durationOption, parseCliArgs, validOptions } from './args.ts';
@@ -60,6 +61,14 @@ const describe = (err: unknown): string => (err instanceof Error ? err.message :
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const warn = (line: string) => process.stderr.write(`${line}\n`);
 
+async function openStore(file: string): Promise<Store> {
+  try {
+    return await MemoryStore.open(file);
+  } catch (err) {
+    throw new CliError(`--store ${err instanceof SyntaxError ? `${file}: not JSON: ${err.message}` : describe(err)}`);
+  }
+}
+
 /** The catalog file to use, or null for the demo environment. */
 async function catalogFile(o: Options): Promise<string | null> {
   if (o.demo) return null;
@@ -93,7 +102,7 @@ export const devCommand = {
 
     const file = await catalogFile(o);
     const catalog = file ? await catalogOrFail(file) : null;
-    const store: Store = o.store ? await MemoryStore.open(o.store) : new MemoryStore();
+    const store: Store = o.store ? await openStore(o.store) : new MemoryStore();
     let demo: DemoEnvironment | null = null;
     let interrupted = false;
     let stopping: (() => void) | null = null;
@@ -148,7 +157,7 @@ interface Settings {
   verbose: boolean;
 }
 
-function worker(s: Settings, sink: ConstructorParameters<typeof ButtonMap>[0]): LocalWorker {
+function worker(s: Settings, sink: SlackSink): LocalWorker {
   return startLocalWorker({
     catalog: s.catalog,
     store: s.store,
@@ -184,9 +193,9 @@ async function consoleMode(s: Settings, stop: Promise<void>): Promise<void> {
       ].join('\n'),
     );
   } else say(`You are ${s.user}. ${whereThingsGo(s)}`);
-  const lines = (await import('node:readline')).createInterface({ input: process.stdin, terminal: false });
+  const lines = createInterface({ input: process.stdin, terminal: false });
   void stop.then(() => lines.close());
-  await runConsole({ catalog: s.catalog, store: s.store, worker: w, buttons, user: s.user, input: process.stdin, say, warn, extra }, lines);
+  await runConsole({ catalog: s.catalog, store: s.store, worker: w, buttons, user: s.user, lines, say, warn, extra });
   const dropped = w.close();
   if (dropped) say(`(leakhound dev: ${dropped} scheduled job${dropped === 1 ? '' : 's'} not run: the console ended)`);
 }

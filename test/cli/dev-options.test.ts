@@ -32,6 +32,8 @@ it('with no arguments, uses ./leakhound.yml when there is one', async () => {
 }, 60_000);
 
 it('refuses bad options with one line and exit 2', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lh-dev-bad-'));
+  await writeFile(join(dir, 'store.json'), '{ "incidents": [');
   const cases: Array<[string[], string]> = [
     [['dev', '--bogus'], "leakhound dev: Unknown option '--bogus'"],
     [['dev', '--verify-after', 'soon'], 'leakhound dev: --verify-after must be a duration like 30s, 5m or 1h (got "soon")'],
@@ -39,6 +41,7 @@ it('refuses bad options with one line and exit 2', async () => {
     [['dev', '--user', 'bob'], 'leakhound dev: --user must be a Slack user id such as U0DEMO2'],
     [['dev', '--demo', '--config', 'x.yml'], 'leakhound dev: --demo and --config exclude each other'],
     [['dev', '--config', '/nonexistent/leakhound.yml'], 'leakhound dev: /nonexistent/leakhound.yml'],
+    [['dev', '--demo', '--store', join(dir, 'store.json')], `leakhound dev: --store ${join(dir, 'store.json')}: not JSON`],
   ];
   // One after the other: each is a Node process compiling the sources, and the machine has 2 cores.
   for (const [args, message] of cases) {
@@ -48,4 +51,5 @@ it('refuses bad options with one line and exit 2', async () => {
     expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
     expect(r.stdout).toBe('');
   }
+  await rm(dir, { recursive: true, force: true });
 }, 90_000);
