@@ -196,6 +196,9 @@ async function consoleMode(s: Settings, stop: Promise<void>): Promise<void> {
   const lines = createInterface({ input: process.stdin, terminal: false });
   void stop.then(() => lines.close());
   await runConsole({ catalog: s.catalog, store: s.store, worker: w, buttons, user: s.user, lines, say, warn, extra });
+  // After `quit` the terminal is still open: stop reading it, or the process never ends.
+  lines.close();
+  process.stdin.destroy();
   const dropped = w.close();
   if (dropped) say(`(leakhound dev: ${dropped} scheduled job${dropped === 1 ? '' : 's'} not run: the console ended)`);
 }

@@ -57,7 +57,7 @@ describe.runIf(required || go !== null)('npm run dev, no arguments: one incident
       expect(Number(verified[2])).toBeLessThan(Number(verified[1]));
 
       s.type('quit');
-      expect(await s.end()).toBe(0);
+      expect(await s.exited(30_000)).toBe(0);
       // The restart script killed the service; its supervisor (the demo environment) started a fresh one.
       expect(s.transcript()).toMatch(/billing-api \(pid \d+\) exited; the supervisor started it again \(pid \d+\)/);
     } finally {

@@ -14,6 +14,8 @@ export interface ConsoleSession {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Ends the input and resolves with the exit code. */
   end(timeoutMs?: number): Promise<number | null>;
+  /** Resolves with the exit code, the input left open (as a terminal stays open after `quit`). */
+  exited(timeoutMs?: number): Promise<number | null>;
   kill(): void;
 }
 
@@ -72,6 +74,17 @@ export function startConsole(args: string[], opts: { cwd?: string; env?: Record<
       const code = await exited;
       clearTimeout(timer);
       return code;
+    },
+    async exited(timeoutMs = 60_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`still running ${timeoutMs} ms later; output:\n${text}`)), timeoutMs);
+      });
+      try {
+        return await Promise.race([exited, late]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     kill: () => void child.kill('SIGKILL'),
   };
