@@ -126,7 +126,7 @@ describe('/leak', () => {
 });
 
 describe('ack time', () => {
-  it('the handler answers without waiting for the work (a 5 s job), warm in well under 300 ms', async () => {
+  it('the handler answers without waiting for the work (a 5 s job), measured and printed (the bench figure), bounded only against waiting for the work', async () => {
     h.queue.workMs = 5_000;
     await h.send(commandBody('help')); // warm-up: first event resolves auth.test
     const times: number[] = [];
@@ -154,7 +154,7 @@ describe('ack time', () => {
     h.queue.inner.close();
   });
 
-  it('with a slow enqueue (an SQS round trip of 150 ms) the answer still comes back under 300 ms', async () => {
+  it('with a slow enqueue (an SQS round trip of 150 ms) the answer waits for the enqueue only, not for the work', async () => {
     h.queue.enqueueMs = 150;
     await h.send(commandBody('help'));
     const t0 = performance.now();
