@@ -141,7 +141,7 @@ describe.skipIf(skipUnless(myUp))('faults end to end', () => {
       `defaults:
   slackChannel: "#incidents"
   deadlineSeconds: ${DEADLINE_S}
-  dumps: { timeoutSeconds: 1, maxBytes: 2MiB, concurrency: 8 }
+  dumps: { timeoutSeconds: 2, maxBytes: 2MiB, concurrency: 8 }
 services:
   - name: billing-api
     database: { engine: postgres, url: { env: BILLING_DB } }
