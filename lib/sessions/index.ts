@@ -3,7 +3,16 @@ export type * from './model.ts';
 export { takeSnapshot, type SnapshotOptions } from './snapshot.ts';
 export { classifySessions, appOf, type ClassifyOptions } from './classify.ts';
 export { groupSessions } from './group.ts';
-export { fingerprint, cachedFingerprinter, type FingerprintOptions, type SqlDialect } from './fingerprint.ts';
+export {
+  fingerprint,
+  cachedFingerprinter,
+  readStatement,
+  cachedStatementReader,
+  type FingerprintOptions,
+  type SqlDialect,
+  type StatementReading,
+} from './fingerprint.ts';
+export { parseSqlComment, describeTags, type SqlCommentTags } from './sql-comment.ts';
 export { problemFromError, DeadlineError, type ProblemContext } from './problems.ts';
 export {
   terminateSessions,

@@ -20,6 +20,7 @@ import { appOf, formatAge, type Session, type Snapshot, type Suspect, type Suspe
 import { actionsFor } from './actions.ts';
 import { applicationOf, attributeSessions, type AttributedBy, type AttributedSession } from './attribution.ts';
 import { readingOf, sessionsInDatabase } from './reading.ts';
+import { attachCommentRoutes } from './sql-route.ts';
 import type {
   CapacityView,
   Evidence,
@@ -96,6 +97,7 @@ export function buildReport(input: BuildInput): Report {
       text: `${uncertain.length} of its sessions ${uncertain.length === 1 ? 'is' : 'are'} tied to the service only by client address, with no pprof evidence from that replica: not offered for termination`,
     });
   }
+  attachCommentRoutes(findings, ours);
   rank(findings);
 
   const capacity = capacityView(snapshot, input.metrics);
