@@ -29,3 +29,5 @@ export { parseDatabaseUrl, DatabaseUrlError, type DatabaseTarget } from './targe
 export { redactUrl } from '../redact/index.ts';
 export { capacityOf, isNearFull } from './capacity.ts';
 export { formatAge } from './age.ts';
+/** Closes a pg client without waiting for the server (PgBouncer's console uses it too). */
+export { destroyPgClient } from './postgres.ts';
