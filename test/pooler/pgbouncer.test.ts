@@ -192,3 +192,54 @@ describe.runIf(runnable)('behind PgBouncer in transaction mode, a service that s
     await replicas[1]!.waitFor('no client waiting in PgBouncer', async () => (await bouncer!.show('POOLS')).every((p) => Number(p.cl_waiting) === 0), 15_000);
   });
 });
+
+describe.runIf(runnable)('behind PgBouncer in session mode, a service that names itself (application_name_add_host on)', () => {
+  let db: ScratchDb | undefined;
+  let bouncer: PgBouncer | undefined;
+  let svc: GoService | undefined;
+  const parked: ParkedRequest[] = [];
+  const env = { ...process.env } as Record<string, string>;
+  let report: Report;
+
+  beforeAll(async () => {
+    if (!go) throw new Error('LEAKHOUND_REQUIRE_ALL is set but the Go toolchain is missing');
+    await buildGoService();
+    db = await createScratchDb();
+    bouncer = await startPgBouncer({ database: db.name, poolMode: 'session', poolSize: 6, addHost: true });
+    svc = await startGoService({ dsn: bouncer.url(db.name, 'billing-api'), maxOpen: 3, args: ['-listen', '127.0.0.4:0', '-db-source-addr', '127.0.0.4'] });
+    // Two transactions left open, and one result set under context.Background(): no goroutine
+    // holds it, only its idle session, whose last statement names its route in a comment.
+    for (let i = 0; i < 2; i++) await leaks.transfer(svc);
+    await leaks.export(svc);
+    for (let i = 0; i < 3; i++) parked.push(leaks.parkOrders(svc, `customer-${i}`));
+    await svc.waitFor('callers parked', async () => (await svc!.stats()).waitCount >= 3);
+    env.PGB_DATABASE_URL = db.url;
+    env.PGB_ADMIN_URL = bouncer.adminUrl;
+    report = await triage(await catalogFor([svc], env, true), env, { snapshot: null });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const p of parked) p.abort();
+    await svc?.stop();
+    await bouncer?.stop();
+    await db?.drop();
+  });
+
+  it('attributes by the name the client set (PgBouncer\'s " - addr:port" suffix ignored), in session mode', () => {
+    expect(report.verdict).toMatchObject({ kind: 'tx-leak', culprit: { labels: { route: '/transfer' } } });
+    const links = report.pooler!.pgbouncer!.links.filter((l) => l.client !== null);
+    expect(links.length).toBeGreaterThanOrEqual(3);
+    expect(links.every((l) => l.mode === 'session' && l.clientAddress === '127.0.0.4' && /^billing-api - 127\.0\.0\.4:\d+$/.test(l.application ?? ''))).toBe(true);
+    const tx = report.findings.find((f) => f.kind === 'tx-leak')!;
+    expect(report.sessions!.attribution.filter((a) => tx.sessionIds.includes(a.id)).every((a) => a.by === 'application_name' && a.offered)).toBe(true);
+    expect(report.replicas[0]).toMatchObject({ idleInTransaction: 2 });
+  });
+
+  it('pins the rows leaked under context.Background() to their route through the SQL comment', () => {
+    const idle = report.findings.find((f) => f.kind === 'idle-connections')!;
+    expect(idle).toBeDefined();
+    expect(idle.culprit).toMatchObject({ evidence: 'labels', labels: { route: '/export', action: 'exportOrders' } });
+    expect(idle.fingerprints[0]).not.toMatch(/route|export'/);
+    expect(idle.evidence.map((e) => e.text)).toContain("its last statement carry the SQL comment route='/export' action='exportOrders' (sqlcommenter)");
+  });
+});
