@@ -1,6 +1,6 @@
 // Validated file → Catalog: defaults applied, database references resolved, every "one of"
 // block turned into a tagged union.
-import { DEFAULT_METRICS_PATH, type CatalogFile, type DatabaseEntry, type ServiceEntry } from './schema.ts';
+import type { CatalogFile, DatabaseEntry, ServiceEntry } from './schema.ts';
 import type {
   AlarmMapping,
   Catalog,
@@ -48,8 +48,8 @@ function buildDatabase(id: string, entry: DatabaseEntry): Database {
         ? { instance: null, cluster: entry.rds.cluster }
         : null,
     maxConnections: entry.maxConnections ?? null,
-    pgbouncer: entry.pgbouncer ? { admin: urlSourceOf(entry.pgbouncer.admin) } : null,
-    rdsProxy: entry.rdsProxy ? { name: entry.rdsProxy.name, targetGroup: entry.rdsProxy.targetGroup } : null,
+    ...(entry.pgbouncer ? { pgbouncer: { admin: urlSourceOf(entry.pgbouncer.admin) } } : {}),
+    ...(entry.rdsProxy ? { rdsProxy: { name: entry.rdsProxy.name, targetGroup: entry.rdsProxy.targetGroup } } : {}),
   };
 }
 
@@ -74,15 +74,22 @@ function buildService(entry: ServiceEntry, shared: Map<string, Database>, defaul
 
 type DumpSourceEntry = NonNullable<ServiceEntry['dumps']>['sources'][number];
 
-function metricsOf(entry: { path: string; port?: number } | false | undefined): MetricsEndpoint {
-  if (entry === false) return null;
-  return { path: entry?.path ?? DEFAULT_METRICS_PATH, port: entry?.port ?? null };
+/** Only what the file says: absent stays absent (the default endpoint, /metrics on the pprof port). */
+function metricsOf(entry: { path: string; port?: number } | false | undefined): { metrics?: MetricsEndpoint } {
+  if (entry === undefined) return {};
+  return { metrics: entry === false ? null : { path: entry.path, port: entry.port ?? null } };
 }
 
 function buildDumpSource(entry: DumpSourceEntry): DumpSource {
-  if (entry.http) return { type: 'http', urls: entry.http.urls, metrics: metricsOf(entry.http.metrics) };
-  if (entry.kubernetes) return { type: 'kubernetes', ...entry.kubernetes, metrics: metricsOf(entry.kubernetes.metrics) };
-  if (entry.ecs) return { type: 'ecs', ...entry.ecs, region: entry.ecs.region ?? null, metrics: metricsOf(entry.ecs.metrics) };
+  if (entry.http) return { type: 'http', urls: entry.http.urls, ...metricsOf(entry.http.metrics) };
+  if (entry.kubernetes) {
+    const { metrics, ...k } = entry.kubernetes;
+    return { type: 'kubernetes', ...k, ...metricsOf(metrics) };
+  }
+  if (entry.ecs) {
+    const { metrics, ...e } = entry.ecs;
+    return { type: 'ecs', ...e, region: e.region ?? null, ...metricsOf(metrics) };
+  }
   const s3 = entry.s3!;
   return { type: 's3', bucket: s3.bucket, prefix: s3.prefix, region: s3.region ?? null };
 }

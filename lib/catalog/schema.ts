@@ -219,8 +219,8 @@ const defaults = z.strictObject({
       concurrency: z.number().int().min(1).max(256).default(8),
       timeoutSeconds: positiveSeconds.default(3),
       maxBytes: byteSize.default(64 * 1024 * 1024),
-      /** Seconds between the two scrapes of each replica's pool metrics (waits growing = starvation); 0: one scrape. */
-      metricsIntervalSeconds: z.number().min(0).max(30).default(1),
+      /** Seconds between the two scrapes of each replica's pool metrics (waits growing = starvation); 0: one scrape; default 1. */
+      metricsIntervalSeconds: z.number().min(0).max(30).optional(),
     })
     .prefault({}),
 });

@@ -20,6 +20,8 @@ export function metricsUrl(dumpUrl: URL, endpoint: MetricsEndpoint | undefined):
   return url;
 }
 
+const DEFAULT_INTERVAL_SECONDS = 1;
+
 type ScrapeResult = { scrape: PoolScrape } | { scrape: null; problem: string | null };
 
 async function scrapeOnce(open: MetricsOpener, maxBytes: number, signal: AbortSignal): Promise<ScrapeResult> {
@@ -64,7 +66,7 @@ export async function withPoolScrape(
  * at once. A replica left with one scrape simply has no trend.
  */
 export async function rescrapePools(replicas: ReplicaDump[], limits: DumpLimits, deadline: number): Promise<void> {
-  const intervalMs = (limits.metricsIntervalSeconds ?? 0) * 1000;
+  const intervalMs = (limits.metricsIntervalSeconds ?? DEFAULT_INTERVAL_SECONDS) * 1000;
   if (intervalMs <= 0) return;
   const timeoutMs = Math.max(1, limits.timeoutSeconds * 1000);
   const due = replicas.filter((r) => r.pool && !r.pool.second && openers.has(r));
