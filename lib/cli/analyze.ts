@@ -11,6 +11,7 @@ import {
   type DumpDiff,
   type Finding,
 } from '../goroutines/index.ts';
+import { describeError } from '../dumps/describe.ts';
 import { oneOf, parseCliArgs, parseDuration } from './args.ts';
 import { CliError } from './errors.ts';
 import { renderAnalysisText } from './analyze-text.ts';
@@ -96,7 +97,7 @@ async function readSource(source: string, timeoutMs: number): Promise<Dump> {
   } catch (err) {
     if (err instanceof CliError) throw err;
     if (err instanceof DumpFormatError) throw new CliError(`${name}: ${err.message}`);
-    throw new CliError(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CliError(`${name}: ${describeError(err)}`);
   }
 }
 
@@ -113,8 +114,8 @@ async function readUrl(url: string, name: string, timeoutMs: number): Promise<Du
   try {
     res = await fetch(target, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error', headers });
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message);
+    // Worded as triage words a dump source's failure ("connection refused"), not as a code.
+    const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : describeError(err);
     throw new CliError(`${name}: ${reason}`);
   }
   if (!res.ok || !res.body) throw new CliError(`${name}: HTTP ${res.status} ${res.statusText}`.trim());

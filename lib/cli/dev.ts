@@ -1,147 +1,218 @@
-// `leakhound dev [--config file]` (npm run dev): the Slack app on this machine.
-// With SLACK_APP_TOKEN and SLACK_BOT_TOKEN: the real app over Socket Mode (no public URL needed).
-// Without them: a console loop reading `/leak …`, clicks and fake alarms from stdin, through the
-// same Bolt listeners and worker, printing every message exactly as Slack would get it.
+// `leakhound dev` (npm run dev): the Slack app and its worker on this machine, the production code
+// with local transports (the in-process queue for SQS, a file or memory for DynamoDB).
+// The catalog: --config, else LEAKHOUND_CONFIG, else ./leakhound.yml, else the demo environment
+// (embedded PostgreSQL and the leaking billing-api, restartable). With SLACK_APP_TOKEN and
+// SLACK_BOT_TOKEN: the real app over Socket Mode. Without: a console (dev-console.ts).
+import { access } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { z } from 'zod';
 import type { Catalog } from '../catalog/model.ts';
-import { InProcessJobQueue } from '../jobs/in-process.ts';
+import { DEMO_APPROVERS, DEMO_MIN_AGE_MS, startDemoEnvironment, type DemoEnvironment } from '../demo/environment.ts';
 import { createSlackClient } from '../slack/client.ts';
-import { createDevWorker } from '../slack/dev-worker.ts';
-import { ACTIONS, type ActionName } from '../slack/ids.ts';
-import { localClick, localCommand } from '../slack/local-receiver.ts';
-import type { SlackMessage } from '../slack/message.ts';
-import { PosterNotifier } from '../slack/notify.ts';
-import { IncidentPoster } from '../slack/poster.ts';
 import { ConsoleSink, WebApiSink, type SlackSink } from '../slack/sink.ts';
 import { MemoryStore } from '../store/memory.ts';
-import { parseCliArgs, parseDuration } from './args.ts';
+import type { Store } from '../store/model.ts';
+import { durationOption, parseCliArgs, validOptions } from './args.ts';
+import { ButtonMap, CONSOLE_HELP, runConsole, slackUserId, type ConsoleCommand } from './dev-console.ts';
 import { CliError } from './errors.ts';
-import { catalogOrFail, cloudwatchFromEnv } from './inputs.ts';
+import { terminalLine, terminalText } from './output.ts';
+import { catalogOrFail } from './inputs.ts';
+import { startLocalWorker, type LocalWorker } from './local-worker.ts';
+import { dim } from './style.ts';
+import { textLog } from './text-log.ts';
 
-const HELP = `usage: leakhound dev [--config <file>] [--store <file>] [--user <U…>] [--min-age 30s]
+const HELP = `usage: leakhound dev [--config <file> | --demo] [--store <file>] [--user <U…>]
+                     [--verify-after 2m] [--evidence <dir>] [--min-age 30s] [--verbose]
 
-With SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN (xoxb-…) set, runs the Slack app over Socket
-Mode. Without them, reads lines from stdin and prints what Slack would get:
-  /leak triage billing-api      any /leak command (triage|sessions|dump|restart <service>, status, help)
-  alarm billing-api [ok]        an alarm firing (or resolving) for a service
-  click restart <incident-id>   a button: restart, terminate, rerun, silence (incident id),
-  click approve <approval-id>   approve, deny (approval id)
-  as U0APPROVER                 act as another Slack user from now on
-  quit
-  --config  service catalog; default $LEAKHOUND_CONFIG
-  --store   keep incidents and approvals in this JSON file between runs`;
+The Slack app and its worker on this machine. The catalog: --config, else $LEAKHOUND_CONFIG,
+else ./leakhound.yml, else the demo environment (an embedded PostgreSQL and the leaking
+billing-api, as npm run demo starts them; --demo starts it even with a leakhound.yml here).
+With SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN (xoxb-…) set, runs over Socket Mode; without
+them, reads lines from stdin and prints what Slack would get.
 
-const LOCAL_CHANNEL = 'CLOCALDEV1';
+${CONSOLE_HELP}
+
+  --store         keep incidents and approvals in this JSON file between runs
+  --user          who you are at the console (default ULOCALDEV1; in the demo, approver U0DEMO1)
+  --verify-after  first verification check this long after a restart or termination
+                  (default 2m as deployed, 15s in the demo); later checks scale with it
+  --evidence      where evidence is saved before a restart (default <tmp>/leakhound-evidence)
+  --min-age       sessions idle this long are suspects (default 30s; 1s in the demo)
+  --verbose       also print each job done`;
+
+const optionsSchema = z
+  .object({
+    help: z.boolean().optional(),
+    config: z.string().min(1).optional(),
+    demo: z.boolean().optional(),
+    store: z.string().min(1).optional(),
+    user: slackUserId.optional(),
+    'verify-after': durationOption.pipe(z.number().min(1_000, 'must be at least 1s').max(24 * 3_600_000, 'must be at most 24h')).optional(),
+    evidence: z.string().min(1).optional(),
+    'min-age': durationOption.optional(),
+    verbose: z.boolean().optional(),
+  })
+  .refine((o) => !(o.demo && o.config), { message: 'and --config exclude each other', path: ['demo'] });
+type Options = z.infer<typeof optionsSchema>;
+
+const exists = (path: string) => access(path).then(() => true, () => false);
+const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+const say = (line: string) => process.stdout.write(`${terminalText(line)}\n`);
+const warn = (line: string) => process.stderr.write(`${terminalLine(line)}\n`);
+
+async function openStore(file: string): Promise<Store> {
+  try {
+    return await MemoryStore.open(file);
+  } catch (err) {
+    throw new CliError(`--store ${err instanceof SyntaxError ? `${file}: not JSON: ${err.message}` : describe(err)}`);
+  }
+}
+
+/** The catalog file to use, or null for the demo environment. */
+async function catalogFile(o: Options): Promise<string | null> {
+  if (o.demo) return null;
+  if (o.config) return o.config;
+  if (process.env['LEAKHOUND_CONFIG']) return process.env['LEAKHOUND_CONFIG'];
+  return (await exists('leakhound.yml')) ? 'leakhound.yml' : null;
+}
 
 export const devCommand = {
   summary: 'the Slack app locally: Socket Mode, or a console that prints what Slack would get',
   async run(argv: string[]): Promise<number> {
-    const { values } = parseCliArgs(
-      argv,
-      { config: { type: 'string' }, store: { type: 'string' }, user: { type: 'string' }, 'min-age': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      false,
-    );
-    if (values.help) {
+    const spec = {
+      help: { type: 'boolean', short: 'h' },
+      config: { type: 'string' },
+      demo: { type: 'boolean' },
+      store: { type: 'string' },
+      user: { type: 'string' },
+      'verify-after': { type: 'string' },
+      evidence: { type: 'string' },
+      'min-age': { type: 'string' },
+      verbose: { type: 'boolean' },
+    } as const;
+    const o = validOptions(optionsSchema, parseCliArgs(argv, spec, false).values);
+    if (o.help) {
       console.log(HELP);
       return 0;
     }
-    const catalog = await catalogOrFail(values.config);
-    const store = values.store ? await MemoryStore.open(values.store) : new MemoryStore();
-    const minAgeMs = values['min-age'] ? parseDuration('min-age', values['min-age']) : undefined;
     const appToken = process.env['SLACK_APP_TOKEN'];
     const botToken = process.env['SLACK_BOT_TOKEN'];
-    if (appToken && botToken) return socketMode(catalog, store, appToken, botToken, minAgeMs);
-    if (appToken || botToken) throw new CliError('Socket Mode needs both SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN (xoxb-…)');
-    return consoleLoop(catalog, store, values.user ?? 'ULOCALDEV1', minAgeMs);
+    if (!appToken !== !botToken) throw new CliError('Socket Mode needs both SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN (xoxb-…)');
+
+    const file = await catalogFile(o);
+    const catalog = file ? await catalogOrFail(file) : null;
+    const store: Store = o.store ? await openStore(o.store) : new MemoryStore();
+    let demo: DemoEnvironment | null = null;
+    let interrupted = false;
+    let stopping: (() => void) | null = null;
+    const onSignal = () => {
+      // A second Ctrl-C does not wait for the cleanup.
+      if (interrupted) process.exit(130);
+      interrupted = true;
+      stopping?.();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      if (!catalog) {
+        say(`leakhound dev: ${o.demo ? '--demo' : 'no ./leakhound.yml here (and no --config)'}: starting the demo environment`);
+        try {
+          demo = await startDemoEnvironment((line) => say(dim(`> ${line}`, process.stdout)));
+        } catch (err) {
+          throw new CliError(`could not start the demo environment: ${describe(err)}`, 1);
+        }
+      } else say(`leakhound dev: catalog ${resolve(file!)}`);
+      const settings = {
+        catalog: catalog ?? demo!.catalog,
+        store,
+        demo,
+        user: o.user ?? (demo ? DEMO_APPROVERS[0] : 'ULOCALDEV1'),
+        verifyAfterSeconds: (o['verify-after'] ?? (demo ? 15_000 : 120_000)) / 1000,
+        evidenceDir: resolve(o.evidence ?? join(tmpdir(), 'leakhound-evidence')),
+        minAgeMs: o['min-age'] ?? (demo ? DEMO_MIN_AGE_MS : undefined),
+        verbose: o.verbose ?? false,
+      };
+      const stop = new Promise<void>((r) => (stopping = r));
+      if (interrupted) return 130;
+      if (appToken && botToken) await socketMode(settings, appToken, botToken, stop);
+      else await consoleMode(settings, stop);
+      return interrupted ? 130 : 0;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await demo?.stop();
+    }
   },
 };
 
-function channelOf(catalog: Catalog) {
-  return (service: string) => catalog.services.find((s) => s.name === service)?.slackChannel ?? catalog.defaults.slackChannel;
+interface Settings {
+  catalog: Catalog;
+  store: Store;
+  demo: DemoEnvironment | null;
+  user: string;
+  verifyAfterSeconds: number;
+  evidenceDir: string;
+  minAgeMs: number | undefined;
+  verbose: boolean;
 }
 
-function wire(catalog: Catalog, store: MemoryStore, sink: SlackSink, minAgeMs: number | undefined) {
-  const poster = new IncidentPoster({ sink, store, channelOf: channelOf(catalog) });
-  const queue = new InProcessJobQueue(null, {
-    maxAttempts: 1,
-    onError: (env, err) => console.error(`leakhound dev: ${env.job.type} job failed: ${err instanceof Error ? err.message : String(err)}`),
+function worker(s: Settings, sink: SlackSink): LocalWorker {
+  return startLocalWorker({
+    catalog: s.catalog,
+    store: s.store,
+    sink,
+    env: process.env,
+    evidenceDir: s.evidenceDir,
+    verifyAfterSeconds: s.verifyAfterSeconds,
+    minAgeMs: s.minAgeMs,
+    log: textLog('leakhound dev', { verbose: s.verbose }),
   });
-  queue.setHandler(createDevWorker({ catalog, store, queue, poster, env: process.env, minAgeMs, cloudwatch: cloudwatchFromEnv(process.env, catalog.defaults.region) }));
-  return { poster, queue };
 }
 
-async function socketMode(catalog: Catalog, store: MemoryStore, appToken: string, botToken: string, minAgeMs: number | undefined): Promise<number> {
+function whereThingsGo(s: Settings): string {
+  return `Evidence goes to ${s.evidenceDir}; verification runs ${s.verifyAfterSeconds} s after a restart (--verify-after).`;
+}
+
+async function consoleMode(s: Settings, stop: Promise<void>): Promise<void> {
+  const buttons = new ButtonMap(new ConsoleSink());
+  const w = worker(s, buttons);
+  say(`leakhound dev: no Slack credentials, printing what Slack would get. Services: ${s.catalog.services.map((x) => x.name).join(', ')}. Type "help".`);
+  const extra: Record<string, ConsoleCommand> = {};
+  if (s.demo) {
+    const svc = s.demo.service;
+    extra['drive-leaks'] = { help: 'make billing-api leak again (after a restart)', run: async () => (await svc.leak(), '(billing-api leaked 3 transactions, 3 result sets and 2 response bodies again)') };
+    const approvers = s.catalog.services[0]!.approvers.users;
+    say(
+      [
+        `Demo environment ready: ${svc.describe} leaks connections until its database is full.`,
+        `You are ${s.user}, one of billing-api's two approvers (${approvers.join(', ')}). Type first:`,
+        '  alarm billing-api',
+        `then the Restart button: click restart <incident id>; and approve as the other approver: as ${approvers.find((u) => u !== s.user) ?? approvers[0]}, click approve <approval id>.`,
+        whereThingsGo(s),
+      ].join('\n'),
+    );
+  } else say(`You are ${s.user}. ${whereThingsGo(s)}`);
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  void stop.then(() => lines.close());
+  await runConsole({ catalog: s.catalog, store: s.store, worker: w, buttons, user: s.user, lines, say, warn, extra });
+  // After `quit` the terminal is still open: stop reading it, or the process never ends.
+  lines.close();
+  process.stdin.destroy();
+  const dropped = w.close();
+  if (dropped) say(`(leakhound dev: ${dropped} scheduled job${dropped === 1 ? '' : 's'} not run: the console ended)`);
+}
+
+async function socketMode(s: Settings, appToken: string, botToken: string, stop: Promise<void>): Promise<void> {
   const { SocketModeReceiver } = await import('@slack/bolt');
   const { createSlackApp } = await import('../slack/app.ts');
-  const { queue } = wire(catalog, store, new WebApiSink(createSlackClient(botToken), { secrets: [appToken] }), minAgeMs);
-  const receiver = new SocketModeReceiver({ appToken });
-  const app = createSlackApp({ receiver, token: botToken, store, queue, catalog, secrets: [appToken] });
+  const w = worker(s, new WebApiSink(createSlackClient(botToken), { secrets: [appToken] }));
+  const app = createSlackApp({ receiver: new SocketModeReceiver({ appToken }), token: botToken, store: s.store, queue: w.queue, catalog: s.catalog, secrets: [appToken] });
   await app.start();
-  console.log(`leakhound dev: connected to Slack over Socket Mode; /leak is live for ${catalog.services.length} services. Ctrl-C to stop.`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  say(`leakhound dev: connected to Slack over Socket Mode; /leak is live for ${s.catalog.services.length} services. ${whereThingsGo(s)} Ctrl-C to stop.`);
+  await stop;
   await app.stop();
-  queue.close();
-  return 0;
-}
-
-async function consoleLoop(catalog: Catalog, store: MemoryStore, firstUser: string, minAgeMs: number | undefined): Promise<number> {
-  const sink = new ConsoleSink();
-  const { poster, queue } = wire(catalog, store, sink, minAgeMs);
-  const { LocalReceiver } = await import('../slack/local-receiver.ts');
-  const { createSlackApp } = await import('../slack/app.ts');
-  const receiver = new LocalReceiver();
-  // The token is never used for a request: messages go to the console, user-group lookups fail closed.
-  createSlackApp({ receiver, token: 'xoxb-local-dev', store, queue, catalog, notifier: new PosterNotifier({ poster, store }), slackApiUrl: 'http://127.0.0.1:9/api/' });
-  let user = firstUser;
-  console.log(`leakhound dev: no Slack credentials, printing what Slack would get. Services: ${catalog.services.map((s) => s.name).join(', ')}. Type "help".`);
-
-  const settle = async () => {
-    await queue.drain();
-    await poster.flush();
-  };
-  const lines = createInterface({ input: process.stdin, terminal: false });
-  for await (const raw of lines) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const [word = '', ...rest] = line.split(/\s+/);
-    try {
-      if (word === 'quit' || word === 'exit') break;
-      if (word === 'help') console.log(HELP);
-      else if (word === 'as') user = rest[0] ?? user;
-      else if (word === '/leak' || word === 'leak') {
-        const acked = await receiver.deliver(localCommand(rest.join(' '), user, LOCAL_CHANNEL));
-        if (acked && typeof acked === 'object') await sink.ephemeral(LOCAL_CHANNEL, user, acked as SlackMessage);
-      } else if (word === 'alarm') await alarm(catalog, store, queue, poster, rest[0], rest[1] === 'ok');
-      else if (word === 'click') {
-        const [name, id] = rest;
-        const actionId = ACTIONS[name as ActionName];
-        if (!actionId || !id) throw new CliError(`click <${Object.keys(ACTIONS).join('|')}> <id>`);
-        const approval = name === 'approve' || name === 'deny';
-        const incident = approval ? null : await store.getIncident(id);
-        const value = approval ? `a:${id}` : incident ? `i:${id}` : `s:${id}`;
-        const thread = incident?.thread ?? null;
-        await receiver.deliver(localClick(actionId, value, user, thread?.channel ?? LOCAL_CHANNEL, thread?.ts ?? null));
-      } else console.log(`unknown: ${word} (type "help")`);
-      await settle();
-    } catch (err) {
-      console.error(`leakhound dev: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  await settle();
-  queue.close();
-  return 0;
-}
-
-async function alarm(catalog: Catalog, store: MemoryStore, queue: InProcessJobQueue, poster: IncidentPoster, service: string | undefined, ok: boolean): Promise<void> {
-  if (!service || !catalog.services.some((s) => s.name === service)) throw new CliError(`alarm <service> [ok] (services: ${catalog.services.map((s) => s.name).join(', ')})`);
-  const r = await store.recordAlarm({ service, kind: 'db-connections-high', state: ok ? 'ok' : 'alarm' });
-  console.log(`(alarm ${ok ? 'ok' : 'firing'} for ${service}: incident ${r.outcome}${r.incident ? ` ${r.incident.id}` : ''})`);
-  if (!r.incident) return;
-  if (r.outcome === 'resolved') await poster.resolved(r.incident);
-  else if (r.outcome === 'opened' || r.outcome === 'reopened') {
-    await queue.enqueue({ type: 'triage', service, incidentId: r.incident.id, trigger: r.outcome === 'opened' ? 'alarm' : 'reopen', requestedBy: null });
-  }
+  await w.settled();
+  w.close();
 }

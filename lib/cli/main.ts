@@ -24,12 +24,33 @@ function usage(): string {
     '      who holds the database connections, for how long, doing what',
     '  triage --config <file> (--service <name> | --alert <file>) [--format text|json]',
     '      sessions + dumps + metrics under one deadline: one Report naming the culprit',
-    '  demo',
+    '  demo [--format text|json]',
     '      the whole job on this machine: embedded PostgreSQL, a leaking service, an alarm, a triage',
-    '  dev [--config <file>]      the Slack app: Socket Mode with SLACK_APP_TOKEN, else a console printing what Slack would get',
+    '  dev [--config <file> | --demo] [--store <file>] [--verify-after 2m] [--evidence <dir>]',
+    '      the Slack app and its worker: Socket Mode with SLACK_APP_TOKEN, else a console printing what',
+    '      Slack would get; the catalog from --config, ./leakhound.yml, or the demo environment',
     '',
     'Run `leakhound <command> --help` for the options of one command.',
   ].join('\n');
+}
+
+// The AWS SDK warns on stderr, on first use, that its releases after January 2027 will need Node
+// 22; Node 20 is supported here, and the warning is noise for someone trying the demo.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** Our own bug: one line (escaped, redacted), the stack only when asked for. */
+function reportInternal(name: string, err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(terminalLine(`leakhound ${name}: internal error: ${message}`));
+  if (process.env.LEAKHOUND_DEBUG) console.error(terminalText(err instanceof Error ? (err.stack ?? message) : message));
+}
+
+/** A failure outside the awaited work (an emitter's 'error', a rejected promise no one awaits): one line, exit 1. */
+function onStray(name: string) {
+  return (err: unknown) => {
+    reportInternal(name, err);
+    process.exit(1);
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -43,6 +64,9 @@ export async function main(argv: string[]): Promise<number> {
     console.error(terminalLine(`leakhound: unknown command "${name}" (known: ${Object.keys(commands).join(', ')})`));
     return 2;
   }
+  const stray = onStray(name);
+  process.on('uncaughtException', stray);
+  process.on('unhandledRejection', stray);
   try {
     const command = await load();
     return await command.run(rest);
@@ -52,9 +76,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     // Anything else is our bug; still one line, no stack, unless asked for.
-    const message = err instanceof Error ? err.message : String(err);
-    console.error(terminalLine(`leakhound ${name}: internal error: ${message}`));
-    if (process.env.LEAKHOUND_DEBUG) console.error(terminalText(err instanceof Error ? (err.stack ?? message) : message));
+    reportInternal(name, err);
     return 1;
   }
 }

@@ -1,19 +1,30 @@
 // A service that really leaks, for the demo: the Go fixture service from test/goservice when Go
 // is installed, else a Node stand-in that holds real leaked sessions and serves a goroutine dump
 // captured from that Go service.
-import { readFile } from 'node:fs/promises';
+//
+// The Go service runs supervised, as systemd or Kubernetes would run it: when it exits (the demo
+// catalog's restart command kills it), it is started again on the same port, and its leaks are
+// gone with the old process. That is what a restart's verification then measures.
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { buildGoService, goVersion, leaks, startGoService, type ParkedRequest } from '../../test/support/goservice.ts';
+import { buildGoService, goVersion, leaks, startGoService, type GoService, type ParkedRequest } from '../../test/support/goservice.ts';
 
 export interface LeakyService {
   kind: 'go' | 'node';
   /** Base URL of its HTTP server (pprof under /debug/pprof/). */
   url: string;
   describe: string;
+  /** The catalog's restart command for it. */
+  restartArgv: string[];
+  /** Makes the running service leak (again, after a restart). */
+  leak(): Promise<void>;
   stop(): Promise<void>;
 }
+
+const POOL = 6;
 
 const SCHEMA = fileURLToPath(new URL('../../test/goservice/schema.sql', import.meta.url));
 const CAPTURED_DUMP = fileURLToPath(new URL('../../test/fixtures/dumps/go119-debug1.txt', import.meta.url));
@@ -28,40 +39,79 @@ export async function loadSchema(dbUrl: string): Promise<void> {
   }
 }
 
-/** Starts the leaking service and drives its leaks: 3 transactions, 2+1 result sets, 2 bodies, 4 waiters. */
-export async function startLeakyService(dbUrl: string, log: (line: string) => void): Promise<LeakyService> {
+/**
+ * Starts the leaking service and drives its leaks: 3 transactions, 2+1 result sets, 2 bodies, 4
+ * waiters. `dir` (private to this run) holds its pid file and restart script.
+ */
+export async function startLeakyService(dbUrl: string, dir: string, log: (line: string) => void): Promise<LeakyService> {
   if (!process.env.LEAKHOUND_DEMO_NODE && (await goVersion())) {
     log('building the Go service in test/goservice (billing-api)');
     await buildGoService();
     const dsn = new URL(dbUrl);
     dsn.searchParams.set('sslmode', 'disable');
     dsn.searchParams.set('application_name', 'billing-api');
-    const svc = await startGoService({ dsn: dsn.toString(), maxOpen: 6 });
-    log(`billing-api listening on ${svc.url} with a pool of 6 connections; driving its leaks:`);
-    for (let i = 0; i < 3; i++) await leaks.transfer(svc);
-    log('  3x POST /transfer  -> error path returns without Rollback (transaction leak)');
-    for (let i = 0; i < 2; i++) await leaks.report(svc);
-    log('  2x GET /report     -> returns early without rows.Close()');
-    await leaks.export(svc);
-    log('  1x GET /export     -> rows under context.Background() never closed (no goroutine shows it)');
-    for (let i = 0; i < 2; i++) await leaks.proxy(svc);
-    log('  2x GET /proxy      -> HTTP response bodies never closed');
-    const parked: ParkedRequest[] = [];
-    for (let i = 0; i < 4; i++) parked.push(leaks.parkOrders(svc, `customer-${i}`));
-    await svc.waitFor('callers parked on the pool', async () => (await svc.stats()).waitCount >= 4, 10_000);
-    log('  4x GET /orders     -> well-behaved, but now wait for a connection (the pool is exhausted)');
-    return {
-      kind: 'go',
-      url: svc.url,
-      describe: `Go ${await goVersion()} service billing-api`,
-      stop: async () => {
-        for (const p of parked) p.abort();
-        await svc.stop();
-      },
-    };
+    return superviseGoService(dsn.toString(), dir, log);
   }
   return startNodeStandIn(dbUrl, log);
 }
+
+async function superviseGoService(dsn: string, dir: string, log: (line: string) => void): Promise<LeakyService> {
+  const pidFile = join(dir, 'billing-api.pid');
+  const script = join(dir, 'restart-billing-api');
+  // What an operator's restart script does on a VM: stop the process; the supervisor starts it.
+  await writeFile(script, `#!/bin/sh\n# Stops billing-api; the demo environment starts it again, as systemd would.\nkill "$(cat ${shellQuote(pidFile)})"\n`, { mode: 0o700 });
+  await chmod(script, 0o700);
+  let parked: ParkedRequest[] = [];
+  let stopping = false;
+  let svc: GoService = await startGoService({ dsn, maxOpen: POOL });
+  const address = new URL(svc.url).host;
+  const started = async (s: GoService) => {
+    svc = s;
+    await writeFile(pidFile, `${s.pid}\n`);
+    void s.exited.then(async () => {
+      if (stopping) return;
+      await rm(pidFile, { force: true });
+      for (const p of parked) p.abort();
+      parked = [];
+      try {
+        await started(await startGoService({ dsn, maxOpen: POOL, args: ['-listen', address] }));
+        log(`billing-api (pid ${s.pid}) exited; the supervisor started it again (pid ${svc.pid}) on ${address}, without its leaks`);
+      } catch (err) {
+        log(`billing-api exited and could not be started again: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
+  };
+  await started(svc);
+  const leak = async () => {
+    for (let i = 0; i < 3; i++) await leaks.transfer(svc);
+    for (let i = 0; i < 2; i++) await leaks.report(svc);
+    await leaks.export(svc);
+    for (let i = 0; i < 2; i++) await leaks.proxy(svc);
+    for (let i = 0; i < 4; i++) parked.push(leaks.parkOrders(svc, `customer-${i}`));
+    await svc.waitFor('callers parked on the pool', async () => (await svc.stats()).waitCount >= 4, 10_000);
+  };
+  log(`billing-api listening on ${svc.url} with a pool of ${POOL} connections; driving its leaks:`);
+  await leak();
+  log('  3x POST /transfer  -> error path returns without Rollback (transaction leak)');
+  log('  2x GET /report     -> returns early without rows.Close()');
+  log('  1x GET /export     -> rows under context.Background() never closed (no goroutine shows it)');
+  log('  2x GET /proxy      -> HTTP response bodies never closed');
+  log('  4x GET /orders     -> well-behaved, but now wait for a connection (the pool is exhausted)');
+  return {
+    kind: 'go',
+    url: svc.url,
+    describe: `billing-api (Go ${/go(\d[\w.]*)/.exec((await goVersion()) ?? '')?.[1] ?? '?'})`,
+    restartArgv: [script],
+    leak,
+    stop: async () => {
+      stopping = true;
+      for (const p of parked) p.abort();
+      await svc.stop();
+    },
+  };
+}
+
+const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Without Go: real leaked sessions held from Node, and a dump captured from the Go service. */
 async function startNodeStandIn(dbUrl: string, log: (line: string) => void): Promise<LeakyService> {
@@ -73,13 +123,16 @@ async function startNodeStandIn(dbUrl: string, log: (line: string) => void): Pro
     clients.push(c);
     return c;
   };
-  for (let i = 0; i < 3; i++) {
-    const c = await open();
-    await c.query('BEGIN');
-    await c.query(`UPDATE accounts SET balance = balance - 5000 WHERE id = ${i + 1} AND status = 'active'`);
-  }
+  const leak = async () => {
+    for (let i = 0; i < 3; i++) {
+      const c = await open();
+      await c.query('BEGIN');
+      await c.query(`UPDATE accounts SET balance = balance - 5000 WHERE id = ${i + 1} AND status = 'active'`);
+    }
+    for (let i = 0; i < 3; i++) await (await open()).query(`SELECT id, total_cents FROM orders WHERE customer = 'customer-${i}'`);
+  };
+  await leak();
   log('  3 transactions begun and left open (idle in transaction)');
-  for (let i = 0; i < 3; i++) await (await open()).query(`SELECT id, total_cents FROM orders WHERE customer = 'customer-${i}'`);
   log('  3 connections left idle after their last query');
   const dump = await readFile(CAPTURED_DUMP);
   const server = createServer((req, res) => {
@@ -95,7 +148,10 @@ async function startNodeStandIn(dbUrl: string, log: (line: string) => void): Pro
   return {
     kind: 'node',
     url,
-    describe: 'Node stand-in for billing-api',
+    describe: 'billing-api (a Node stand-in: Go is not installed)',
+    // Nothing to restart: the stand-in's sessions live in this process.
+    restartArgv: ['echo', 'the Node stand-in cannot be restarted (install Go for the full demo)'],
+    leak,
     stop: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

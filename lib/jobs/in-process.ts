@@ -26,9 +26,12 @@ export class InProcessJobQueue implements JobQueue {
   readonly deadLetters: DeadLetter[] = [];
   private handler: JobHandler | null;
   private readonly opts: Required<Omit<InProcessJobQueueOptions, 'onError'>> & Pick<InProcessJobQueueOptions, 'onError'>;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Map<NodeJS.Timeout, { delayed: boolean }>();
   private pending = 0;
+  /** Jobs waiting for their own delay (a verification after a restart), not yet started. */
+  private delayed = 0;
   private idleWaiters: Array<() => void> = [];
+  private dueWaiters: Array<() => void> = [];
   private closed = false;
 
   constructor(handler: JobHandler | null = null, options: InProcessJobQueueOptions = {}) {
@@ -50,7 +53,8 @@ export class InProcessJobQueue implements JobQueue {
   async enqueue(job: JobInput, options: EnqueueOptions = {}): Promise<{ id: string }> {
     if (this.closed) throw new Error('queue is closed');
     const envelope = buildEnvelope(job, options, this.opts.now());
-    this.schedule(envelope, 1, (options.delaySeconds ?? 0) * 1000 * this.opts.delayScale);
+    const delayMs = (options.delaySeconds ?? 0) * 1000 * this.opts.delayScale;
+    this.schedule(envelope, 1, delayMs, delayMs > 0);
     return { id: envelope.id };
   }
 
@@ -60,28 +64,46 @@ export class InProcessJobQueue implements JobQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Resolves when nothing is running or due: jobs enqueued by jobs and retries included, jobs
+   * waiting for their own delay not. (A console waits for what a line started, not for the
+   * verification due minutes later.)
+   */
+  settled(): Promise<void> {
+    if (this.pending === this.delayed) return Promise.resolve();
+    return new Promise((resolve) => this.dueWaiters.push(resolve));
+  }
+
   /** Jobs waiting or running. */
   get size(): number {
     return this.pending;
   }
 
+  /** Jobs waiting for their delay. */
+  get waiting(): number {
+    return this.delayed;
+  }
+
   /** Drops scheduled jobs and refuses new ones (running jobs finish). */
   close(): void {
     this.closed = true;
-    for (const t of this.timers) {
+    for (const [t, { delayed }] of this.timers) {
       clearTimeout(t);
+      if (delayed) this.delayed--;
       this.settle();
     }
     this.timers.clear();
   }
 
-  private schedule(envelope: JobEnvelope, attempt: number, delayMs: number): void {
+  private schedule(envelope: JobEnvelope, attempt: number, delayMs: number, delayed = false): void {
     this.pending++;
+    if (delayed) this.delayed++;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
+      if (delayed) this.delayed--;
       void this.run(envelope, attempt);
     }, Math.max(0, delayMs));
-    this.timers.add(timer);
+    this.timers.set(timer, { delayed });
   }
 
   private async run(envelope: JobEnvelope, attempt: number): Promise<void> {
@@ -99,6 +121,11 @@ export class InProcessJobQueue implements JobQueue {
 
   private settle(): void {
     this.pending--;
+    if (this.pending === this.delayed) {
+      const due = this.dueWaiters;
+      this.dueWaiters = [];
+      for (const w of due) w();
+    }
     if (this.pending === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];

@@ -20,6 +20,8 @@ import {
 export interface EcsExecutorOptions {
   /** The client for a target's region (null = the SDK default). Default: one ECSClient per region. */
   clientFor?: (region: string | null) => ECSClient;
+  /** Region of targets that name none (the catalog's `defaults.region`); null = the SDK default. */
+  region?: string | null;
   /** Between DescribeServices calls. Default 5 s. */
   pollIntervalMs?: number;
   /** Per API call, retries included. Default 10 s (never beyond the deadline). */
@@ -28,6 +30,7 @@ export interface EcsExecutorOptions {
 
 export class EcsExecutor implements Executor {
   private readonly clientFor: (region: string | null) => ECSClient;
+  private readonly region: string | null;
   private readonly pollMs: number;
   private readonly requestTimeoutMs: number;
 
@@ -41,6 +44,7 @@ export class EcsExecutor implements Executor {
         if (!c) clients.set(key, (c = new ECSClient(region ? { region } : {})));
         return c;
       });
+    this.region = options.region ?? null;
     this.pollMs = options.pollIntervalMs ?? 5_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
   }
@@ -50,7 +54,7 @@ export class EcsExecutor implements Executor {
     const deadline = deadlineMs(options.deadline);
     const startedAt = new Date().toISOString();
     const what = describeTarget(target);
-    const client = this.clientFor(target.region);
+    const client = this.clientFor(target.region ?? this.region);
     const signal = () => ({ abortSignal: AbortSignal.timeout(Math.max(1, Math.min(this.requestTimeoutMs, deadline - Date.now()))) });
     let issued = false;
     let rollout: RolloutStatus | null = null;

@@ -21,6 +21,7 @@ export {
   scheduleVerification,
   runVerificationCheck,
   DEFAULT_THRESHOLDS,
+  DEFAULT_VERIFICATION,
   type Verdict,
   type VerificationVerdict,
   type MetricComparison,

@@ -133,6 +133,9 @@ export interface VerificationPlan {
   before: Reading | null;
 }
 
+/** The deployed schedule: pods need minutes to start and take traffic; a leak takes longer to come back. */
+export const DEFAULT_VERIFICATION = { delaySeconds: 120, intervalSeconds: 300, watchSeconds: 1800 } as const;
+
 /** Enqueues the first check of a verification. */
 export async function scheduleVerification(
   queue: JobQueue,
@@ -140,7 +143,7 @@ export async function scheduleVerification(
   plan: VerificationPlan,
   now: number = Date.now(),
 ): Promise<{ id: string }> {
-  const delay = plan.delaySeconds ?? 120;
+  const delay = plan.delaySeconds ?? DEFAULT_VERIFICATION.delaySeconds;
   return queue.enqueue(
     {
       type: 'verify',
@@ -148,8 +151,8 @@ export async function scheduleVerification(
       before: plan.before,
       history: [],
       startedAt: new Date(now).toISOString(),
-      watchUntil: new Date(now + (plan.watchSeconds ?? 1800) * 1000).toISOString(),
-      intervalSeconds: plan.intervalSeconds ?? 300,
+      watchUntil: new Date(now + (plan.watchSeconds ?? DEFAULT_VERIFICATION.watchSeconds) * 1000).toISOString(),
+      intervalSeconds: plan.intervalSeconds ?? DEFAULT_VERIFICATION.intervalSeconds,
     },
     { delaySeconds: delay },
   );

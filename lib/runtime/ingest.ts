@@ -52,15 +52,25 @@ export async function ingestAlerts(alerts: readonly Alert[], deps: IngestDeps): 
 }
 
 async function ingestRoute(alert: Alert, service: string, deps: IngestDeps): Promise<RouteOutcome> {
-  const base = { alert: alert.name, service };
   // INSUFFICIENT_DATA is neither a reason to triage nor proof of recovery.
+  const base = { alert: alert.name, service };
   if (alert.state === 'insufficient-data') return { ...base, outcome: 'skipped', incidentId: null, job: null };
   if (alert.suppressed) {
     deps.log.info('alarm actions suppressed by CloudWatch: not triaged', { alert: alert.name, service, by: alert.suppressed.by, reason: alert.suppressed.reason });
     return { ...base, outcome: 'suppressed', incidentId: null, job: null };
   }
+  return recordServiceAlarm({ alert: alert.name, service, signal: alert.signal, firing: alert.state === 'firing' }, deps);
+}
+
+/**
+ * One service's alarm firing or back to OK, once routed: the incident opened, joined, reopened or
+ * resolved, and the job that follows. (`leakhound dev`'s `alarm <service>` starts here too.)
+ */
+export async function recordServiceAlarm(a: { alert: string; service: string; signal: string; firing: boolean }, deps: IngestDeps): Promise<RouteOutcome> {
+  const { service } = a;
+  const base = { alert: a.alert, service };
   // The store's own clock, not the alert's: Alertmanager repeats a firing with its old startsAt.
-  const recorded = await deps.store.recordAlarm({ service, kind: alert.signal, state: alert.state === 'firing' ? 'alarm' : 'ok' });
+  const recorded = await deps.store.recordAlarm({ service, kind: a.signal, state: a.firing ? 'alarm' : 'ok' });
   const incident = recorded.incident;
   const result: RouteOutcome = { ...base, outcome: recorded.outcome, incidentId: incident?.id ?? null, job: null };
   if (!incident || recorded.outcome === 'ignored') return result;

@@ -1,11 +1,13 @@
 // The worker's job handler: triage (and its Slack posts), restart, termination, verification.
+// The one set of handlers for both transports: the Lambda worker reads them from SQS
+// (functions/worker.ts), `leakhound dev` from the in-process queue (lib/cli/local-worker.ts).
 // A job that cannot succeed on retry (a service gone from the catalog, an approval already
 // used) is reported and completed; a job that failed for a passing reason throws, so SQS
 // redelivers it and, after maxReceiveCount, keeps it in the DLQ.
 import { findService, resolveDatabaseUrl, type Catalog, type Service } from '../catalog/index.ts';
 import { readingSchema, type Job, type JobHandler, type JobQueue, type Reading, type VerifyJob } from '../jobs/index.ts';
 import { fetchMetricsGraph, type CloudWatchLike } from '../metrics/index.ts';
-import { runRestart, runTerminate, runVerificationCheck, type EvidenceItem, type EvidenceStore, type Executors } from '../remediation/index.ts';
+import { DEFAULT_VERIFICATION, runRestart, runTerminate, runVerificationCheck, type EvidenceItem, type EvidenceStore, type Executors, type VerificationPlan } from '../remediation/index.ts';
 import { takeSnapshot, terminationTargetFor, type Snapshot } from '../sessions/index.ts';
 import type { IncidentPoster, GraphImage } from '../slack/poster.ts';
 import { plainMessage, type SlackMessage } from '../slack/message.ts';
@@ -33,7 +35,11 @@ export interface WorkerDeps {
   log: Log;
   /** Sessions idle this long are suspects. */
   minAgeMs?: number;
+  /** When the checks after a remedy run; default the deployed schedule (after 2 min, then every 5 for 30). */
+  verification?: VerificationSchedule;
 }
+
+export type VerificationSchedule = Omit<VerificationPlan, 'before'>;
 
 export function createJobHandler(deps: WorkerDeps): JobHandler {
   const run = async (job: Job): Promise<void> => {
@@ -133,7 +139,7 @@ function readingOfEvidence(items: readonly EvidenceItem[]): Reading | null {
 
 async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps): Promise<void> {
   const service = findService(deps.catalog, job.service);
-  const verification = { before: null as Reading | null };
+  const verification: VerificationPlan = { ...deps.verification, before: null };
   const result = await runRestart({
     store: deps.store,
     queue: deps.queue,
@@ -142,14 +148,14 @@ async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps)
     approvalId: job.approvalId,
     collectEvidence: async () => {
       if (!service) return [];
-      const items = await collectEvidence(service, deps.catalog.defaults.dumps, deps.gather);
+      const items = await collectEvidence(service, deps.catalog.defaults, deps.gather);
       verification.before = readingOfEvidence(items);
       return items;
     },
     deadline: Date.now() + deps.restartSeconds * 1000,
     verification,
   });
-  await say(deps, job, restartNote(result));
+  await say(deps, job, restartNote(result, deps.verification?.delaySeconds ?? DEFAULT_VERIFICATION.delaySeconds));
 }
 
 async function terminate(job: Extract<Job, { type: 'terminate' }>, deps: WorkerDeps): Promise<void> {
@@ -158,7 +164,7 @@ async function terminate(job: Extract<Job, { type: 'terminate' }>, deps: WorkerD
   const url = await resolveDatabaseUrl(service, deps.gather.env, { readSecret: deps.gather.readSecret, timeoutMs: 3_000 });
   if (!url.ok) return say(deps, job, plainMessage(`:x: Cannot terminate sessions: ${url.error}`));
   const before = await readVerification(service, deps.gather).catch(() => null);
-  const result = await runTerminate({ store: deps.store, queue: deps.queue, approvalId: job.approvalId, databaseUrl: url.url, verification: { before } });
+  const result = await runTerminate({ store: deps.store, queue: deps.queue, approvalId: job.approvalId, databaseUrl: url.url, verification: { ...deps.verification, before } });
   await say(deps, job, terminateNote(result));
 }
 

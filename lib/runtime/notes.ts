@@ -1,15 +1,31 @@
 // One-line thread notes for what the worker did (restart, termination, verification, an alarm no
 // service claims). Pure; the Report and approval messages themselves are lib/slack's.
-import type { RunRestartResult, RunTerminateResult, VerificationCheck } from '../remediation/index.ts';
+import { posix } from 'node:path';
+import type { RunRestartResult, RunTerminateResult, SavedEvidence, VerificationCheck } from '../remediation/index.ts';
 import { plainMessage, type SlackMessage } from '../slack/message.ts';
 import { redact } from '../redact/index.ts';
 import { code, safe } from '../slack/mrkdwn.ts';
 
-export function restartNote(r: RunRestartResult): SlackMessage {
+export function restartNote(r: RunRestartResult, verifyInSeconds: number | null = null): SlackMessage {
   if (r.status === 'skipped') return plainMessage(`:information_source: Restart not run: ${safe(r.message)}`);
-  const saved = r.evidence.links.length ? ` Evidence: ${r.evidence.links.map((l) => `<${l.url}|${safe(l.name)}>`).join(', ')}.` : ' No evidence could be saved.';
-  const verify = r.verifyJobId ? ' Verification scheduled.' : '';
-  return plainMessage(`${r.status === 'done' ? ':white_check_mark:' : ':x:'} Restart ${r.status}: ${safe(r.result.message)}.${saved}${verify}`);
+  const when = verifyInSeconds === null ? '' : ` in ${formatDelay(verifyInSeconds)}`;
+  const verify = r.verifyJobId ? ` Verification${when}.` : '';
+  return plainMessage(`${r.status === 'done' ? ':white_check_mark:' : ':x:'} Restart ${r.status}: ${safe(r.result.message)}.${evidenceText(r.evidence)}${verify}`);
+}
+
+/** Where the evidence went (a folder in S3 or on disk, named), and what could not be kept. */
+function evidenceText(e: SavedEvidence): string {
+  const failed = e.problems.length ? ` Not saved: ${safe(e.problems.join('; '))}.` : '';
+  if (!e.links.length) return ` No evidence could be saved.${failed}`;
+  const folder = posix.dirname(e.links[0]!.location);
+  // Console links open in a browser; a file on this machine is named, not linked.
+  const names = e.links.map((l) => (/^https:/.test(l.url) ? `<${l.url}|${safe(l.name)}>` : safe(l.name))).join(', ');
+  return ` Evidence saved first, in ${code(folder)}: ${names}.${failed}`;
+}
+
+function formatDelay(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  return `${Math.round(seconds / 60)} min`;
 }
 
 export function terminateNote(r: RunTerminateResult): SlackMessage {

@@ -37,7 +37,7 @@ export function workerDeps(core: CoreContext, log: Log = workerLog): WorkerDeps 
     kc.loadFromString(kubeText);
     return kc;
   }) : null;
-  const executors: Executors = { ecs: new EcsExecutor(), ...(kube ? { kubernetes: new KubernetesExecutor({ kubeConfig: () => kube.get() }) } : {}) };
+  const executors: Executors = { ecs: new EcsExecutor({ region }), ...(kube ? { kubernetes: new KubernetesExecutor({ kubeConfig: () => kube.get() }) } : {}) };
   if (!cfg.LEAKHOUND_EVIDENCE_BUCKET) log.warn('LEAKHOUND_EVIDENCE_BUCKET is not set: evidence goes to /tmp and is lost with the container');
   const evidence = cfg.LEAKHOUND_EVIDENCE_BUCKET
     ? new S3EvidenceStore({ client: new S3Client(region ? { region } : {}), bucket: cfg.LEAKHOUND_EVIDENCE_BUCKET, ...(region ? { region } : {}) })

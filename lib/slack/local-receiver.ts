@@ -51,19 +51,34 @@ export function localCommand(text: string, user: string, channel: string): Recor
   };
 }
 
-/** The body Slack sends for a button click on a message in `channel`. */
-export function localClick(actionId: string, value: string, user: string, channel: string, messageTs: string | null): Record<string, unknown> {
+/** Where a clicked button is: its message, and the thread that message is in. */
+export interface ButtonPlace {
+  channel: string;
+  /** null: a message only the clicker sees (no ts to update). */
+  messageTs: string | null;
+  threadTs: string | null;
+}
+
+/** The body Slack sends for a button click on a message. */
+export function localClick(actionId: string, value: string, user: string, place: ButtonPlace): Record<string, unknown> {
   seq += 1;
   const actionTs = `${Math.floor(Date.now() / 1000)}.${String(seq).padStart(6, '0')}`;
+  const { channel, messageTs, threadTs } = place;
   return {
     type: 'block_actions',
     user: { id: user },
     team: { id: 'TLOCAL' },
     api_app_id: 'ALOCAL',
     trigger_id: `local-${seq}`,
-    container: { type: 'message', channel_id: channel, is_ephemeral: messageTs === null, ...(messageTs ? { message_ts: messageTs } : {}) },
+    container: {
+      type: 'message',
+      channel_id: channel,
+      is_ephemeral: messageTs === null,
+      ...(messageTs ? { message_ts: messageTs } : {}),
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    },
     channel: { id: channel },
-    ...(messageTs ? { message: { ts: messageTs } } : {}),
+    ...(messageTs ? { message: { ts: messageTs, ...(threadTs ? { thread_ts: threadTs } : {}) } } : {}),
     actions: [{ type: 'button', action_id: actionId, block_id: 'local', value, action_ts: actionTs }],
   };
 }

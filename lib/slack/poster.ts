@@ -46,6 +46,8 @@ export interface ReplyTo {
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 export const isPng = (b: Uint8Array): boolean => b.byteLength > 8 && PNG_SIGNATURE.every((x, i) => b[i] === x);
 
+const topKey = (incident: Incident): string => `top:${incident.id}`;
+
 export const incidentRef = (i: Incident): IncidentRef => ({ id: i.id, alarmCount: i.alarmCount, firstSeen: i.firstSeen, reopenCount: i.reopenCount });
 
 export class IncidentPoster {
@@ -60,6 +62,10 @@ export class IncidentPoster {
   private readonly creating = new Map<string, Promise<SlackThread>>();
   /** Fire-and-forget updates (progress) not yet handed to the pacer: flush waits for them too. */
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Order in which top messages were decided (see the pacer's versions). */
+  private versions = 0;
+  /** Per incident, the version of its last verdict or resolution: earlier triages' progress is stale. */
+  private readonly finals = new Map<string, number>();
 
   constructor(options: IncidentPosterOptions) {
     this.sink = options.sink;
@@ -72,30 +78,19 @@ export class IncidentPoster {
 
   /** Shows `message` as the incident's top-level message: posts it the first time, updates it after. */
   async top(incident: Incident, message: SlackMessage): Promise<SlackThread> {
-    const known = await this.threadOf(incident);
-    if (known) {
-      await this.updateTop(incident, known, message);
-      return known;
-    }
-    const pending = this.creating.get(incident.id);
-    if (pending) {
-      const thread = await pending;
-      await this.updateTop(incident, thread, message);
-      return thread;
-    }
-    const creation = this.create(incident, message);
-    this.creating.set(incident.id, creation);
-    try {
-      return await creation;
-    } finally {
-      this.creating.delete(incident.id);
-    }
+    // Taken before any await: what was decided last is shown last, however long the store takes.
+    const version = ++this.versions;
+    return this.showTop(incident, message, version);
   }
 
   /** An `onProgress` for triage: each step updates the top message; only the latest per second is sent. */
   progressReporter(incident: Incident, alertName?: string | null): (p: Progress) => void {
     const steps: Progress[] = [];
+    const since = this.versions;
     return (p) => {
+      // A step that comes after this triage's verdict (a source answering past the deadline) is
+      // news no more: the verdict stays on top.
+      if ((this.finals.get(incident.id) ?? Number.NEGATIVE_INFINITY) > since) return;
       const i = steps.findIndex((s) => s.stage === p.stage);
       if (i === -1) steps.push(p);
       else steps[i] = p;
@@ -110,7 +105,7 @@ export class IncidentPoster {
   /** The finished Report: summary on top, details and the graph in the thread. */
   async report(incident: Incident, report: Report, options: ReportPostOptions = {}): Promise<SlackThread> {
     const ref = incidentRef(incident);
-    const thread = await this.top(incident, renderIncidentSummary(report, { incident: ref }));
+    const thread = await this.final(incident, renderIncidentSummary(report, { incident: ref }));
     if (!options.requestedBy && (await silencedUntil(this.store, incident.id, this.now()))) return thread;
     await this.replyIn(incident, thread, renderReportDetails(report, { incident: ref }));
     if (options.graph) await this.uploadGraph(incident, thread, options.graph);
@@ -119,7 +114,7 @@ export class IncidentPoster {
 
   async resolved(incident: Incident, view: Omit<ResolvedView, 'incident'> = {}): Promise<SlackThread> {
     const message = renderResolved({ ...view, incident });
-    const thread = await this.top(incident, message);
+    const thread = await this.final(incident, message);
     await this.replyIn(incident, thread, plainMessage(':white_check_mark: Resolved: the alarm is back to normal.'));
     return thread;
   }
@@ -162,6 +157,34 @@ export class IncidentPoster {
 
   // -------------------------------------------------------------------------------------------
 
+  /** A verdict or a resolution on top: progress of triages started before it is dropped from now on. */
+  private final(incident: Incident, message: SlackMessage): Promise<SlackThread> {
+    const version = ++this.versions;
+    this.finals.set(incident.id, version);
+    return this.showTop(incident, message, version);
+  }
+
+  private async showTop(incident: Incident, message: SlackMessage, version: number): Promise<SlackThread> {
+    const known = await this.threadOf(incident);
+    if (known) {
+      await this.updateTop(incident, known, message, version);
+      return known;
+    }
+    const pending = this.creating.get(incident.id);
+    if (pending) {
+      const thread = await pending;
+      await this.updateTop(incident, thread, message, version);
+      return thread;
+    }
+    const creation = this.create(incident, message, version);
+    this.creating.set(incident.id, creation);
+    try {
+      return await creation;
+    } finally {
+      this.creating.delete(incident.id);
+    }
+  }
+
   private lane(incident: Incident): string {
     return this.channelOf(incident.service);
   }
@@ -178,8 +201,8 @@ export class IncidentPoster {
     return thread;
   }
 
-  private updateTop(incident: Incident, thread: SlackThread, message: SlackMessage): Promise<void> {
-    return this.pacer.schedule(this.lane(incident), () => this.sink.update(thread.channel, thread.ts, message), `top:${incident.id}`);
+  private updateTop(incident: Incident, thread: SlackThread, message: SlackMessage, version: number): Promise<void> {
+    return this.pacer.schedule(this.lane(incident), () => this.sink.update(thread.channel, thread.ts, message), { key: topKey(incident), version });
   }
 
   private async replyIn(incident: Incident, thread: SlackThread, message: SlackMessage): Promise<void> {
@@ -187,9 +210,10 @@ export class IncidentPoster {
   }
 
   /** Posts, then records the thread with the store's conditional write; the loser deletes its copy. */
-  private async create(incident: Incident, message: SlackMessage): Promise<SlackThread> {
+  private async create(incident: Incident, message: SlackMessage, version: number): Promise<SlackThread> {
     const lane = this.lane(incident);
-    const posted = await this.pacer.schedule(lane, () => this.sink.post({ channel: lane }, message));
+    // Keyed like the updates, so an older update arriving after this post does not undo it.
+    const posted = await this.pacer.schedule(lane, () => this.sink.post({ channel: lane }, message), { key: topKey(incident), version, replaceable: false });
     const mine = { channel: posted.channel, ts: posted.ts };
     const isMine = (t: SlackThread | null | undefined) => t?.channel === mine.channel && t.ts === mine.ts;
     let set: Awaited<ReturnType<PosterStore['setThread']>>;
@@ -205,7 +229,7 @@ export class IncidentPoster {
     if (set.reason === 'already-set' && set.incident.thread) {
       const winner = this.remember(incident.id, set.incident.thread);
       await this.pacer.schedule(lane, () => this.sink.delete(posted.channel, posted.ts));
-      await this.updateTop(incident, winner, message);
+      await this.updateTop(incident, winner, message, version);
       return winner;
     }
     throw new Error(`incident ${incident.id} is not in the store`);

@@ -38,6 +38,8 @@ export interface GatherOptions {
   debug?: 0 | 1 | 2;
   /** Sessions younger than this are not suspects. */
   minAgeMs?: number;
+  /** Region of ECS and S3 dump sources that name none (the catalog's `defaults.region`). */
+  region?: string | null;
   onProgress?: (p: Progress) => void;
 }
 
@@ -100,6 +102,7 @@ export async function gather(opts: GatherOptions, deps: GatherDeps): Promise<Gat
       deadline,
       clients: deps.dumpClients,
       fetch: deps.fetch,
+      region: opts.region ?? null,
       onProgress: (done, total) => progress('dumps', `fetching dumps ${done}/${total}`, done === total),
     });
     return collection;

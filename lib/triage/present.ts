@@ -50,11 +50,11 @@ export function sessionsSentence(s: SessionSummary): string {
   const aborted = s.idleInTransactionAborted ? `, ${s.idleInTransactionAborted} aborted` : '';
   const oldest = s.oldestTransactionMs !== null ? `, oldest transaction ${formatAge(s.oldestTransactionMs)}` : '';
   const byAddress = s.attribution.filter((a) => a.by === 'client_address').length;
-  const tied = s.ofService === 0 ? '' : byAddress === 0 ? ' (all by application_name)' : ` (${s.ofService - byAddress} by application_name, ${byAddress} by client address only)`;
+  const tied = s.ofService === 0 ? '' : byAddress === 0 ? '; all tied by application_name' : `; ${s.ofService - byAddress} tied by application_name, ${byAddress} by client address only`;
   const others = s.otherApplications.length
     ? `; others: ${s.otherApplications.map((o) => `${o.application} ${o.sessions}${o.idleInTransaction ? ` (${o.idleInTransaction} idle in transaction)` : ''}`).join(', ')}`
     : '';
-  return `${s.ofService} of the service${tied} (${s.total} on the database), ${s.idleInTransaction} idle in transaction${aborted}${oldest}${others}`;
+  return `${s.ofService} of the service (${s.total} on the database${tied}), ${s.idleInTransaction} idle in transaction${aborted}${oldest}${others}`;
 }
 
 /** "the database and all 3 replicas' dumps" — what a verdict rests on, for a person. */

@@ -1,6 +1,6 @@
 // What remediation needs from triage: the evidence a restart would destroy, and the readings a
 // verification compares.
-import type { DumpLimits, Service } from '../catalog/index.ts';
+import type { CatalogDefaults, Service } from '../catalog/index.ts';
 import type { EvidenceItem } from '../remediation/index.ts';
 import { buildReport } from './build.ts';
 import { gather, type GatherDeps } from './gather.ts';
@@ -11,11 +11,11 @@ import type { Reading } from './report.ts';
  * Reads sessions, every replica's dumps and metrics now, and returns them with the Report built
  * from them: saved under the incident before a restart wipes the process state.
  */
-export async function collectEvidence(service: Service, limits: DumpLimits, deps: GatherDeps, deadlineMs = 20_000): Promise<EvidenceItem[]> {
+export async function collectEvidence(service: Service, defaults: Pick<CatalogDefaults, 'dumps' | 'region'>, deps: GatherDeps, deadlineMs = 20_000): Promise<EvidenceItem[]> {
   const startedAt = Date.now();
   // debug=2 is worth its pause here: the process is about to be restarted anyway, and wait ages
   // are evidence. It is taken in addition to the service's usual level.
-  const gathered = await gather({ service, limits, deadline: startedAt + deadlineMs, debug: 2, minAgeMs: 0 }, deps);
+  const gathered = await gather({ service, limits: defaults.dumps, region: defaults.region, deadline: startedAt + deadlineMs, debug: 2, minAgeMs: 0 }, deps);
   const report = buildReport({ service, alert: null, ...gathered, startedAt, finishedAt: Date.now(), deadlineMs });
   const json = (value: unknown) => JSON.stringify(value, null, 2);
   const items: EvidenceItem[] = [{ name: 'report.json', body: json(report), contentType: 'application/json' }];

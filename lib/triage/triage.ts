@@ -30,7 +30,7 @@ export async function triageService(opts: TriageOptions, deps: GatherDeps): Prom
   // (at 500 replicas and 5,000 sessions, building took up to ~0.65 s on a loaded machine).
   const gatherBy = deadline - Math.min(750, deadlineMs * 0.1);
   const gathered = await gather(
-    { service: opts.service, limits: opts.catalog.defaults.dumps, deadline: gatherBy, debug: opts.debug, minAgeMs: opts.minAgeMs, onProgress: opts.onProgress },
+    { service: opts.service, limits: opts.catalog.defaults.dumps, region: opts.catalog.defaults.region, deadline: gatherBy, debug: opts.debug, minAgeMs: opts.minAgeMs, onProgress: opts.onProgress },
     deps,
   );
   let growth: Growth | null = null;
@@ -54,7 +54,7 @@ export async function triageService(opts: TriageOptions, deps: GatherDeps): Prom
 
 async function measureGrowth(opts: TriageOptions, deps: GatherDeps, first: Array<Dump | null>, afterMs: number, deadline: number): Promise<Growth | null> {
   await new Promise((r) => setTimeout(r, afterMs));
-  const second = await collectDumps(opts.service, opts.catalog.defaults.dumps, { debug: opts.debug, deadline, clients: deps.dumpClients, fetch: deps.fetch });
+  const second = await collectDumps(opts.service, opts.catalog.defaults.dumps, { debug: opts.debug, deadline, clients: deps.dumpClients, fetch: deps.fetch, region: opts.catalog.defaults.region });
   const merge = (dumps: Array<Dump | null>) => {
     const present = dumps.filter((d): d is Dump => d !== null);
     return { groups: mergeGroups(present.map((d) => d.groups)), goroutines: present.reduce((n, d) => n + d.goroutines, 0) };

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { closedPort } from '../dumps/support.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ describe('leakhound analyze', () => {
         res.end('goroutine profile: total 2\n2 @ 0x1 0x2\n# labels: {"route":"/export"}\n#\t0x1\tdatabase/sql.(*Rows).awaitDone+0x1\t/go/src/database/sql/sql.go:2970\n\n');
       } else if (req.url === '/hang') {
         // never answers
+      } else if (req.url === '/drop') {
+        req.socket.destroy(); // the connection goes away without an answer
       } else {
         res.statusCode = 404;
         res.end('404 page not found');
@@ -103,5 +106,15 @@ describe('leakhound analyze', () => {
     const hung = await runCli(['analyze', '--timeout', '300ms', `${base}/hang`]);
     expect(hung.code).toBe(2);
     expect(hung.stderr).toMatch(/\/hang: no answer within 300 ms\n$/);
+  });
+
+  it('words network failures as triage does, not as error codes', async () => {
+    const refused = await runCli(['analyze', `http://127.0.0.1:${await closedPort()}/debug/pprof/goroutine`]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/: connection refused\n$/);
+    const dropped = await runCli(['analyze', `${base}/drop`]);
+    expect(dropped.code).toBe(2);
+    expect(dropped.stderr).toMatch(/\/drop: connection closed by the peer\n$/);
+    expect(refused.stderr + dropped.stderr).not.toMatch(/ECONN|UND_ERR|fetch failed/);
   });
 });

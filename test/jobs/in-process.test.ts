@@ -28,6 +28,28 @@ describe('InProcessJobQueue', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(90);
   });
 
+  it('settled waits for running jobs, the jobs they enqueue and retries, but not for delayed ones', async () => {
+    const ran: string[] = [];
+    let failed = false;
+    const q: InProcessJobQueue = new InProcessJobQueue(async (job) => {
+      ran.push(job.type);
+      if (job.type === 'triage' && !failed) {
+        failed = true;
+        throw new Error('transient');
+      }
+      if (job.type === 'triage') await q.enqueue({ type: 'restart', approvalId: 'a', incidentId: null, service: 'billing-api' });
+      if (job.type === 'restart') await q.enqueue({ type: 'terminate', approvalId: 'a', incidentId: null, service: 'billing-api' }, { delaySeconds: 3600 });
+    });
+    await q.enqueue(triage);
+    await q.settled();
+    expect(ran).toEqual(['triage', 'triage', 'restart']);
+    expect(q.size).toBe(1);
+    expect(q.waiting).toBe(1);
+    q.close();
+    expect(q.size).toBe(0);
+    await q.drain();
+  });
+
   it('retries a failing job, then dead-letters it', async () => {
     const attempts: number[] = [];
     const errors: number[] = [];

@@ -51,6 +51,16 @@ describe('EcsExecutor', () => {
     ]);
   });
 
+  it("a target that names no region uses the catalog's default region", async () => {
+    ecsMock.on(UpdateServiceCommand).resolves({ service: { deployments: [dep('d1', 'PRIMARY', 1, 1, 'COMPLETED')] } });
+    ecsMock.on(DescribeServicesCommand).resolves(described(dep('d1', 'PRIMARY', 1, 1, 'COMPLETED')));
+    const seen: Array<string | null> = [];
+    const withDefault = new EcsExecutor({ region: 'eu-west-3', clientFor: (region) => (seen.push(region), client), pollIntervalMs: 5 });
+    await withDefault.restart({ ...target, region: null }, { deadline: soon() });
+    await withDefault.restart(target, { deadline: soon() });
+    expect(seen).toEqual(['eu-west-3', 'eu-west-1']);
+  });
+
   it('reports a FAILED rollout (circuit breaker) with its reason', async () => {
     ecsMock.on(UpdateServiceCommand).resolves({ service: { deployments: [dep('d1', 'PRIMARY', 0, 2, 'IN_PROGRESS')] } });
     ecsMock.on(DescribeServicesCommand).resolves(described(dep('d1', 'PRIMARY', 0, 2, 'FAILED', 'ECS deployment circuit breaker: tasks failed to start.')));

@@ -52,9 +52,11 @@ describe('reports rendered for Slack', () => {
       logText(text, Number.MAX_SAFE_INTEGER);
       return performance.now() - t0;
     };
+    // The fastest of three runs per size: load on a shared machine only ever adds time.
+    const fastest = (n: number) => Math.min(time(n), time(n), time(n));
     time(1 << 14);
-    const small = Math.max(time(1 << 15), 0.5);
-    expect(time(1 << 18) / small).toBeLessThan(40); // 8x the input: quadratic was ~64x
+    const small = Math.max(fastest(1 << 15), 0.5);
+    expect(fastest(1 << 18) / small).toBeLessThan(40); // 8x the input: quadratic was ~64x
   });
 
   it('log lines lose prefixed key=value secrets too (PGPASSWORD=…)', () => {

@@ -109,6 +109,37 @@ describe('incident messages', () => {
     expect(new Set(slack.calls.map((c) => c.method))).toEqual(new Set(['chat.postMessage', 'chat.update', 'files.getUploadURLExternal', 'upload', 'files.completeUploadExternal']));
   });
 
+  it('the verdict stays on top: progress decided before it but slower to arrive, or reported after it, never replaces it', async () => {
+    const incident = await openIncident();
+    // The first store read (the progress update's) answers only after the verdict is out.
+    let reads = 0;
+    let release = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const slowFirstRead = Object.assign(Object.create(store) as MemoryStore, {
+      getIncident: async (id: string) => {
+        if (reads++ === 0) await gate;
+        return store.getIncident(id);
+      },
+    });
+    await store.setThread(incident.id, (await new WebApiSink(client()).post({ channel: BILLING }, plainMessage('starting'))));
+    const poster = new IncidentPoster({ sink: new WebApiSink(client()), store: slowFirstRead, channelOf, pacer: { minIntervalMs: 0 } });
+    const progress = poster.progressReporter(incident);
+    progress({ stage: 'sessions', text: 'reading sessions', done: false });
+    await poster.report(incident, sampleReport());
+    release();
+    progress({ stage: 'dumps', text: 'fetching dumps 1/1', done: true }); // a source past the deadline
+    await poster.flush();
+    const top = slack.topLevel()[0]!;
+    const text = messageToText({ text: top.text, blocks: top.blocks as never });
+    expect(text).toContain('Transaction leak in route=/transfer');
+    expect(text).toContain('[ Restart');
+    expect(text).not.toContain('triage running');
+    // A new triage of the same incident (Re-run) shows its progress again.
+    poster.progressReporter(incident)({ stage: 'sessions', text: 'reading sessions', done: false });
+    await poster.flush();
+    expect(slack.topLevel()[0]!.text).toContain('triage running');
+  });
+
   it('two workers racing to open the thread: one top message survives (conditional thread set), the other is deleted', async () => {
     const incident = await openIncident();
     const a = new IncidentPoster({ sink: new WebApiSink(client()), store, channelOf, pacer: { minIntervalMs: 0 } });

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { processAlive } from '../../lib/localdb/leftovers.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const SCHEMA_SQL_PATH = join(here, '..', 'goservice', 'schema.sql');
@@ -75,14 +76,6 @@ export async function isPostgresAvailable(): Promise<boolean> {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function quoteIdent(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';

@@ -82,7 +82,7 @@ services:
         executors: { command: new CommandExecutor() },
         evidence: new DirectoryEvidenceStore(evidenceDir),
         approvalId: approval.id,
-        collectEvidence: () => collectEvidence(service, { concurrency: 2, timeoutSeconds: 5, maxBytes: 64 << 20 }, deps),
+        collectEvidence: () => collectEvidence(service, { dumps: { concurrency: 2, timeoutSeconds: 5, maxBytes: 64 << 20 }, region: null }, deps),
         deadline: Date.now() + 60_000,
         verification: { before, delaySeconds: 0 },
       });

@@ -82,6 +82,8 @@ export class FakeSlack {
   private readonly failures = new Map<string, { times: number; status: number }>();
   /** Delay every answer (to check timeouts). */
   delayMs = 0;
+  /** Delay each answer by what this returns (randomised latency), on top of `delayMs`. */
+  jitterMs: (() => number) | null = null;
   private server: Server | null = null;
   private seq = 0;
   private base = '';
@@ -165,7 +167,8 @@ export class FakeSlack {
       res.end('<html><body>upstream error</body></html>');
       return;
     }
-    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    const delay = this.delayMs + (this.jitterMs?.() ?? 0);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (method === 'upload') {
       const id = url.pathname.slice('/upload/'.length);
       this.uploads.set(id, { bytes: body.byteLength, filename: null });
