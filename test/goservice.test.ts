@@ -76,7 +76,8 @@ describe.runIf(required || available)('Go fixture service (billing-api) on Postg
       return idleTx.length === 2 ? idleTx : null;
     });
     for (const x of sessions) {
-      expect(x.query).toBe("SELECT balance FROM accounts WHERE id = $1 AND status = 'active'");
+      // The statement carries its route in a sqlcommenter comment.
+      expect(x.query).toBe("SELECT balance FROM accounts WHERE id = $1 AND status = 'active' /*action='transfer',route='%2Ftransfer'*/");
       expect(x.xactStart).toBeInstanceOf(Date);
       expect(x.waitEvent).toBe('ClientRead');
     }

@@ -21,14 +21,21 @@ export interface Database {
   rds: RdsIdentity | null;
   /** Known capacity, when reading it from the database is not possible. */
   maxConnections: number | null;
+  /** PgBouncer in front of it: where its admin console's URL comes from (a secret like the database's). */
+  pgbouncer?: { admin: DatabaseUrlSource } | null;
+  /** RDS Proxy in front of it: CloudWatch `ProxyName` and target group. */
+  rdsProxy?: { name: string; targetGroup: string } | null;
 }
 
 export type DumpDebugLevel = 0 | 1 | 2;
 
+/** Where a replica serves its Prometheus metrics (database/sql pool stats); null: not scraped; absent: the default (/metrics on the pprof port). */
+export type MetricsEndpoint = { path: string; port: number | null } | null;
+
 export type DumpSource =
-  | { type: 'http'; urls: string[] }
-  | { type: 'kubernetes'; namespace: string; selector: string; port: number | string; scheme: 'http' | 'https'; path: string }
-  | { type: 'ecs'; cluster: string; service: string; port: number; scheme: 'http' | 'https'; path: string; region: string | null }
+  | { type: 'http'; urls: string[]; metrics?: MetricsEndpoint }
+  | { type: 'kubernetes'; namespace: string; selector: string; port: number | string; scheme: 'http' | 'https'; path: string; metrics?: MetricsEndpoint }
+  | { type: 'ecs'; cluster: string; service: string; port: number; scheme: 'http' | 'https'; path: string; region: string | null; metrics?: MetricsEndpoint }
   | { type: 's3'; bucket: string; prefix: string; region: string | null };
 
 export interface DumpSettings {
@@ -84,6 +91,8 @@ export interface DumpLimits {
   concurrency: number;
   timeoutSeconds: number;
   maxBytes: number;
+  /** Seconds between the two pool-metrics scrapes of a replica; 0 (or absent): one scrape. */
+  metricsIntervalSeconds?: number;
 }
 
 export interface CatalogDefaults {

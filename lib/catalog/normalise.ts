@@ -8,6 +8,7 @@ import type {
   Database,
   DatabaseUrlSource,
   DumpSource,
+  MetricsEndpoint,
   RestartTarget,
   Service,
 } from './model.ts';
@@ -29,11 +30,14 @@ export function buildCatalog(file: CatalogFile, filename: string): Catalog {
   return { file: filename, defaults, databases, services };
 }
 
+function urlSourceOf(entry: DatabaseEntry['url']): DatabaseUrlSource {
+  if (entry.env !== undefined) return { kind: 'env', name: entry.env };
+  if (entry.secret !== undefined) return { kind: 'secret', ref: entry.secret };
+  return { kind: 'inline', value: entry.inline ?? '', demoOnly: true };
+}
+
 function buildDatabase(id: string, entry: DatabaseEntry): Database {
-  let url: DatabaseUrlSource;
-  if (entry.url.env !== undefined) url = { kind: 'env', name: entry.url.env };
-  else if (entry.url.secret !== undefined) url = { kind: 'secret', ref: entry.url.secret };
-  else url = { kind: 'inline', value: entry.url.inline ?? '', demoOnly: true };
+  const url = urlSourceOf(entry.url);
   return {
     id,
     engine: entry.engine,
@@ -44,6 +48,8 @@ function buildDatabase(id: string, entry: DatabaseEntry): Database {
         ? { instance: null, cluster: entry.rds.cluster }
         : null,
     maxConnections: entry.maxConnections ?? null,
+    ...(entry.pgbouncer ? { pgbouncer: { admin: urlSourceOf(entry.pgbouncer.admin) } } : {}),
+    ...(entry.rdsProxy ? { rdsProxy: { name: entry.rdsProxy.name, targetGroup: entry.rdsProxy.targetGroup } } : {}),
   };
 }
 
@@ -68,10 +74,22 @@ function buildService(entry: ServiceEntry, shared: Map<string, Database>, defaul
 
 type DumpSourceEntry = NonNullable<ServiceEntry['dumps']>['sources'][number];
 
+/** Only what the file says: absent stays absent (the default endpoint, /metrics on the pprof port). */
+function metricsOf(entry: { path: string; port?: number } | false | undefined): { metrics?: MetricsEndpoint } {
+  if (entry === undefined) return {};
+  return { metrics: entry === false ? null : { path: entry.path, port: entry.port ?? null } };
+}
+
 function buildDumpSource(entry: DumpSourceEntry): DumpSource {
-  if (entry.http) return { type: 'http', urls: entry.http.urls };
-  if (entry.kubernetes) return { type: 'kubernetes', ...entry.kubernetes };
-  if (entry.ecs) return { type: 'ecs', ...entry.ecs, region: entry.ecs.region ?? null };
+  if (entry.http) return { type: 'http', urls: entry.http.urls, ...metricsOf(entry.http.metrics) };
+  if (entry.kubernetes) {
+    const { metrics, ...k } = entry.kubernetes;
+    return { type: 'kubernetes', ...k, ...metricsOf(metrics) };
+  }
+  if (entry.ecs) {
+    const { metrics, ...e } = entry.ecs;
+    return { type: 'ecs', ...e, region: e.region ?? null, ...metricsOf(metrics) };
+  }
   const s3 = entry.s3!;
   return { type: 's3', bucket: s3.bucket, prefix: s3.prefix, region: s3.region ?? null };
 }

@@ -83,11 +83,18 @@ const rdsIdentity = z
   .strictObject({ instance: text.optional(), cluster: text.optional() })
   .superRefine(exactlyOne(['instance', 'cluster'], 'the RDS DB instance or cluster identifier'));
 
+// A pooler in front of the database: PgBouncer's admin console (a URL, as secret as the
+// database's), or the RDS Proxy whose CloudWatch metrics to read.
+const pgbouncer = z.strictObject({ admin: urlSource });
+const rdsProxy = z.strictObject({ name: text, targetGroup: text.default('default') });
+
 export const databaseSchema = z.strictObject({
   engine: z.enum(['postgres', 'mysql']),
   url: urlSource,
   rds: rdsIdentity.optional(),
   maxConnections: z.number().int().positive().optional(),
+  pgbouncer: pgbouncer.optional(),
+  rdsProxy: rdsProxy.optional(),
 });
 
 // --- dumps ----------------------------------------------------------------------------------
@@ -104,10 +111,14 @@ const httpUrl = z.string().refine((value) => {
 const scheme = z.enum(['http', 'https']);
 const pprofPath = z.string().startsWith('/', 'expected a path starting with "/"');
 export const DEFAULT_PPROF_PATH = '/debug/pprof/goroutine';
+export const DEFAULT_METRICS_PATH = '/metrics';
+// The service's own pool (DBStats) is scraped from each replica: by default /metrics on the
+// pprof port; `false` turns it off, a port reads it from another listener.
+const metricsEndpoint = z.union([z.literal(false), z.strictObject({ path: pprofPath.default(DEFAULT_METRICS_PATH), port: port.optional() })]);
 
 const dumpSource = z
   .strictObject({
-    http: z.strictObject({ urls: z.array(httpUrl).min(1) }).optional(),
+    http: z.strictObject({ urls: z.array(httpUrl).min(1), metrics: metricsEndpoint.optional() }).optional(),
     kubernetes: z
       .strictObject({
         namespace: name,
@@ -115,6 +126,7 @@ const dumpSource = z
         port: z.union([port, text]),
         scheme: scheme.default('http'),
         path: pprofPath.default(DEFAULT_PPROF_PATH),
+        metrics: metricsEndpoint.optional(),
       })
       .optional(),
     ecs: z
@@ -124,6 +136,7 @@ const dumpSource = z
         port,
         scheme: scheme.default('http'),
         path: pprofPath.default(DEFAULT_PPROF_PATH),
+        metrics: metricsEndpoint.optional(),
         region: awsRegion.optional(),
       })
       .optional(),
@@ -206,6 +219,8 @@ const defaults = z.strictObject({
       concurrency: z.number().int().min(1).max(256).default(8),
       timeoutSeconds: positiveSeconds.default(3),
       maxBytes: byteSize.default(64 * 1024 * 1024),
+      /** Seconds between the two scrapes of each replica's pool metrics (waits growing = starvation); 0: one scrape; default 1. */
+      metricsIntervalSeconds: z.number().min(0).max(30).optional(),
     })
     .prefault({}),
 });

@@ -1,7 +1,7 @@
 // A triage Report as terminal text: verdict first, then capacity, findings with their evidence,
 // the replicas, what could not be read, and what to do.
 import type { Report } from '../triage/index.ts';
-import { alignColumns, replicaTableRows, restsOnSentence, sessionsSentence } from '../triage/present.ts';
+import { alignColumns, poolerLines, replicaTableRows, restsOnSentence, sessionsSentence } from '../triage/present.ts';
 
 const MAX_FINDINGS = 6;
 
@@ -46,6 +46,10 @@ export function renderReportText(r: Report): string {
     for (const line of alignColumns(replicaTableRows(r, { address: true }))) out.push(`  ${line}`);
   }
   if (r.sessions) out.push('', `Sessions  ${sessionsSentence(r.sessions)}`);
+  if (r.pooler) {
+    out.push('', 'Pooler');
+    for (const line of poolerLines(r.pooler)) out.push(`  ${line}`);
+  }
   if (r.gaps.length) {
     out.push('', 'Could not read');
     for (const g of r.gaps) out.push(`  - ${g.source} ${g.target}: ${g.reason}${g.remedy ? ` (fix: ${g.remedy})` : ''}`);

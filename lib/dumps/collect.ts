@@ -6,6 +6,7 @@ import { describeError, formatSeconds } from './describe.ts';
 import { createEcsClient, discoverEcs, type EcsClientOption, type EcsLike } from './ecs.ts';
 import { discoverHttp } from './http-source.ts';
 import { discoverKubernetes, type KubeClientOption } from './kubernetes.ts';
+import { rescrapePools } from './pool-scrape.ts';
 import type { DumpCollection, Gap, ReplicaDump } from './model.ts';
 import { createS3Client, discoverS3, type S3ClientOption, type S3Like } from './s3.ts';
 import { readTarget, type Discovery, type Target } from './target.ts';
@@ -64,7 +65,10 @@ const LISTING: Record<DumpSource['type'], string> = {
 
 export async function collectDumps(service: Service, limits: DumpLimits, opts: CollectDumpsOptions): Promise<DumpCollection> {
   try {
-    return await collect(service, limits, opts);
+    const collection = await collect(service, limits, opts);
+    // The second pool scrape ends by the same hard stop as the dumps.
+    await rescrapePools(collection.replicas, limits, opts.deadline - hardMarginMs(opts.deadline - Date.now()));
+    return collection;
   } catch (err) {
     return {
       replicas: [],
@@ -201,7 +205,7 @@ async function collect(service: Service, limits: DumpLimits, opts: CollectDumpsO
   const discover = (source: DumpSource, signal: AbortSignal): Promise<Discovery> => {
     switch (source.type) {
       case 'http':
-        return Promise.resolve(discoverHttp(source.urls, debug, fetchImpl));
+        return Promise.resolve(discoverHttp(source.urls, debug, fetchImpl, source.metrics));
       case 'kubernetes':
         return discoverKubernetes(source, { debug, kube: opts.clients?.kube, signal });
       case 'ecs':

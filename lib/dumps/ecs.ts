@@ -124,7 +124,7 @@ export async function discoverEcs(source: EcsSource, ctx: EcsContext): Promise<D
     }
     const host = ip.includes(':') ? `[${ip}]` : ip;
     const url = goroutineUrl(`${source.scheme}://${host}:${source.port}${source.path}`, ctx.debug);
-    targets.push(urlTarget('ecs', url, id, ip, ctx.fetch, `task ${id} (${url.origin}${url.pathname})`));
+    targets.push(urlTarget('ecs', url, id, ip, ctx.fetch, `task ${id} (${url.origin}${url.pathname})`, source.metrics));
   }
   return { targets, gaps };
 }

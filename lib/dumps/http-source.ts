@@ -1,5 +1,6 @@
 // Static URLs from the catalog. Shared with ECS, whose tasks are plain URLs once their IP is known.
-import { DEFAULT_PPROF_PATH, type DumpDebugLevel } from '../catalog/index.ts';
+import { DEFAULT_PPROF_PATH, type DumpDebugLevel, type MetricsEndpoint } from '../catalog/index.ts';
+import { metricsUrl } from './pool-scrape.ts';
 import type { DumpSourceKind, Gap } from './model.ts';
 import { withoutUserinfo } from '../redact/index.ts';
 import { leakProfileUrl, type Discovery, type Target } from './target.ts';
@@ -29,6 +30,7 @@ export function urlTarget(
   address: string | null,
   fetchImpl: FetchLike | null,
   label?: string,
+  metrics?: MetricsEndpoint,
 ): Target {
   const headers: Record<string, string> = { accept: ACCEPT };
   // Credentials in a URL go as Basic auth (fetch refuses them there) and never into reports.
@@ -39,6 +41,13 @@ export function urlTarget(
     clean.password = '';
   }
   const leakUrl = leakProfileUrl(clean);
+  const poolUrl = metricsUrl(clean, metrics);
+  const optional = (url: URL) => async (signal: AbortSignal) => {
+    const res = await plainGet(fetchImpl, url, headers, signal);
+    if (res.status === 200) return res.body;
+    res.body.close();
+    return null;
+  };
   return {
     source,
     replica,
@@ -50,18 +59,12 @@ export function urlTarget(
       if (res.status !== 200) throw await statusError(res, clean, signal);
       return res.body;
     },
-    openLeakProfile: leakUrl
-      ? async (signal) => {
-          const res = await plainGet(fetchImpl, leakUrl, headers, signal);
-          if (res.status === 200) return res.body;
-          res.body.close();
-          return null;
-        }
-      : undefined,
+    openLeakProfile: leakUrl ? optional(leakUrl) : undefined,
+    openMetrics: poolUrl ? optional(poolUrl) : undefined,
   };
 }
 
-export function discoverHttp(urls: readonly string[], debug: DumpDebugLevel, fetchImpl: FetchLike | null): Discovery {
+export function discoverHttp(urls: readonly string[], debug: DumpDebugLevel, fetchImpl: FetchLike | null, metrics?: MetricsEndpoint): Discovery {
   const targets: Target[] = [];
   const gaps: Gap[] = [];
   const seen = new Set<string>();
@@ -76,7 +79,7 @@ export function discoverHttp(urls: readonly string[], debug: DumpDebugLevel, fet
     if (seen.has(url.href)) continue;
     seen.add(url.href);
     const address = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    targets.push(urlTarget('http', url, url.host, address, fetchImpl));
+    targets.push(urlTarget('http', url, url.host, address, fetchImpl, undefined, metrics));
   }
   return { targets, gaps };
 }

@@ -4,7 +4,7 @@ import type https from 'node:https';
 import { createRequire } from 'node:module';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
-import type { DumpDebugLevel, DumpSource } from '../catalog/index.ts';
+import { DEFAULT_METRICS_PATH, type DumpDebugLevel, type DumpSource } from '../catalog/index.ts';
 import { describeError, quoteBody, TargetError } from './describe.ts';
 import type { Gap } from './model.ts';
 import { readText } from './stream.ts';
@@ -238,10 +238,19 @@ export async function discoverKubernetes(source: KubernetesSource, ctx: Kubernet
       continue;
     }
     // `pods/[scheme:]name:port/proxy/<path>`: the API server dials the pod itself.
-    const proxyPath = `/api/v1/namespaces/${encodeURIComponent(source.namespace)}/pods/${source.scheme === 'https' ? 'https:' : ''}${encodeURIComponent(name)}:${port}/proxy${source.path}`;
-    const url = apiUrl(server, proxyPath);
+    const proxyPath = (p: number | string, path: string) =>
+      `/api/v1/namespaces/${encodeURIComponent(source.namespace)}/pods/${source.scheme === 'https' ? 'https:' : ''}${encodeURIComponent(name)}:${p}/proxy${path}`;
+    const url = apiUrl(server, proxyPath(port, source.path));
     url.searchParams.set('debug', String(ctx.debug));
     const leakUrl = leakProfileUrl(url);
+    // The metrics page through the same proxy: its own port when the catalog names one.
+    const poolUrl = source.metrics === null ? null : apiUrl(server, proxyPath(source.metrics?.port ?? port, source.metrics?.path ?? DEFAULT_METRICS_PATH));
+    const optional = (u: URL) => async (signal: AbortSignal) => {
+      const res = await nodeGet(u, { ...options, headers: { ...headers, accept: ACCEPT } }, signal);
+      if (res.status === 200) return res.body;
+      res.body.close();
+      return null;
+    };
     targets.push({
       source: 'kubernetes',
       replica: name,
@@ -253,14 +262,8 @@ export async function discoverKubernetes(source: KubernetesSource, ctx: Kubernet
         if (res.status !== 200) throw await proxyError(res, source, name, signal);
         return res.body;
       },
-      openLeakProfile: leakUrl
-        ? async (signal) => {
-            const res = await nodeGet(leakUrl, { ...options, headers: { ...headers, accept: ACCEPT } }, signal);
-            if (res.status === 200) return res.body;
-            res.body.close();
-            return null;
-          }
-        : undefined,
+      openLeakProfile: leakUrl ? optional(leakUrl) : undefined,
+      openMetrics: poolUrl ? optional(poolUrl) : undefined,
     });
   }
   return { targets, gaps };

@@ -1,5 +1,6 @@
 // The shapes dump collection hands to triage: one entry per replica, and every gap named for a person.
 import type { Dump } from '../goroutines/index.ts';
+import type { PoolReading } from '../poolmetrics/index.ts';
 
 export type DumpSourceKind = 'http' | 'kubernetes' | 'ecs' | 's3';
 
@@ -31,6 +32,10 @@ export interface ReplicaDump {
   /** When the dump was taken: the request time, or the upload time of an S3 object. Null if never read. */
   capturedAt: string | null;
   gap: Gap | null;
+  /** Its own database/sql pool from its metrics page; absent when not served or not scraped. */
+  pool?: PoolReading | null;
+  /** Why its metrics page could not be read, when it was served but unreadable. */
+  poolProblem?: string | null;
 }
 
 export interface DumpCollection {

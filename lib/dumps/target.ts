@@ -2,6 +2,7 @@
 import { DumpFormatError, markProvedLeaks, readDump, type Dump } from '../goroutines/index.ts';
 import { describeBody, describeError, formatBytes, formatSeconds } from './describe.ts';
 import type { DumpSourceKind, Gap, ReplicaDump } from './model.ts';
+import { withPoolScrape, type MetricsOpener } from './pool-scrape.ts';
 import { CappedBody, untilAborted, type OpenedBody } from './stream.ts';
 
 export interface Target {
@@ -23,6 +24,8 @@ export interface Target {
    * (404 and the like: older runtimes do not serve it, which is no gap).
    */
   openLeakProfile?(signal: AbortSignal): Promise<OpenedBody | null>;
+  /** Opens the replica's Prometheus metrics page (its pool), or resolves null when it serves none. */
+  openMetrics?: MetricsOpener;
 }
 
 /** What a source found: the replicas to read, and what it could not even list. */
@@ -48,7 +51,11 @@ export function leakProfileUrl(url: URL): URL | null {
   return leak;
 }
 
-export async function readTarget(target: Target, limits: ReadLimits): Promise<ReplicaDump> {
+export function readTarget(target: Target, limits: ReadLimits): Promise<ReplicaDump> {
+  return withPoolScrape(target.openMetrics, limits, () => readDumpOf(target, limits));
+}
+
+async function readDumpOf(target: Target, limits: ReadLimits): Promise<ReplicaDump> {
   const started = Date.now();
   const controller = new AbortController();
   let interruption: Interruption | null = null;

@@ -2,6 +2,7 @@
 // literal becomes `?` before the text leaves lib/sessions. A hand-written single-pass scanner
 // (no backtracking regex) keeps it linear in the input, whatever the input is: pg_stat_activity
 // truncates statements mid-token, so unterminated strings and comments are normal.
+import { tagsOfComments, type SqlCommentTags } from './sql-comment.ts';
 
 export type SqlDialect = 'postgres' | 'mysql';
 
@@ -89,7 +90,8 @@ function skipNumber(s: string, start: number): number {
   return i;
 }
 
-function tokenize(s: string, dialect: SqlDialect): Token[] {
+/** `comments`, when given, collects the block comments skipped (for sqlcommenter tags). */
+function tokenize(s: string, dialect: SqlDialect, comments?: string[]): Token[] {
   const tokens: Token[] = [];
   const n = s.length;
   const mysql = dialect === 'mysql';
@@ -111,7 +113,9 @@ function tokenize(s: string, dialect: SqlDialect): Token[] {
       const eol = s.indexOf('\n', i + 1);
       i = eol === -1 ? n : eol + 1;
     } else if (c === CH_SLASH && next === CH_STAR) {
+      const start = i;
       i = skipBlockComment(s, i, !mysql);
+      comments?.push(s.slice(start, i));
     } else if (c === CH_SQUOTE) {
       i = skipQuoted(s, i, CH_SQUOTE, mysql);
       text = '?';
@@ -266,9 +270,23 @@ function collapseLists(tokens: Token[]): Token[] {
  * Returns null for empty input (or input that is only comments).
  */
 export function fingerprint(sql: string, options: FingerprintOptions = {}): string | null {
-  const dialect = options.dialect ?? 'postgres';
-  const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
-  const tokens = collapseLists(tokenize(sql, dialect));
+  return render(collapseLists(tokenize(sql, options.dialect ?? 'postgres')), options.maxLength ?? DEFAULT_MAX_LENGTH);
+}
+
+/** A statement as it may leave the process: its fingerprint and its sqlcommenter tags. */
+export interface StatementReading {
+  fingerprint: string | null;
+  comment: SqlCommentTags | null;
+}
+
+/** One pass: the fingerprint (comments gone) and the route the statement's comment names. */
+export function readStatement(sql: string, options: FingerprintOptions = {}): StatementReading {
+  const comments: string[] = [];
+  const tokens = collapseLists(tokenize(sql, options.dialect ?? 'postgres', comments));
+  return { fingerprint: render(tokens, options.maxLength ?? DEFAULT_MAX_LENGTH), comment: tagsOfComments(comments) };
+}
+
+function render(tokens: Token[], maxLength: number): string | null {
   let out = '';
   for (const t of tokens) {
     const piece = out.length > 0 && t.space ? ' ' + t.text : t.text;
@@ -276,6 +294,22 @@ export function fingerprint(sql: string, options: FingerprintOptions = {}): stri
     out += piece;
   }
   return out.length > 0 ? out : null;
+}
+
+/** readStatement that remembers its answers, like cachedFingerprinter. */
+export function cachedStatementReader(options: FingerprintOptions = {}): (sql: string | null | undefined) => StatementReading {
+  const cache = new Map<string, StatementReading>();
+  const none: StatementReading = { fingerprint: null, comment: null };
+  return (sql) => {
+    if (sql === null || sql === undefined || sql === '') return none;
+    let r = cache.get(sql);
+    if (r === undefined) {
+      r = readStatement(sql, options);
+      // Statements with a trace id in their comment never repeat: do not let them fill memory.
+      if (cache.size < 10_000) cache.set(sql, r);
+    }
+    return r;
+  };
 }
 
 /**

@@ -3,7 +3,16 @@ export type * from './model.ts';
 export { takeSnapshot, type SnapshotOptions } from './snapshot.ts';
 export { classifySessions, appOf, type ClassifyOptions } from './classify.ts';
 export { groupSessions } from './group.ts';
-export { fingerprint, cachedFingerprinter, type FingerprintOptions, type SqlDialect } from './fingerprint.ts';
+export {
+  fingerprint,
+  cachedFingerprinter,
+  readStatement,
+  cachedStatementReader,
+  type FingerprintOptions,
+  type SqlDialect,
+  type StatementReading,
+} from './fingerprint.ts';
+export { parseSqlComment, describeTags, type SqlCommentTags } from './sql-comment.ts';
 export { problemFromError, DeadlineError, type ProblemContext } from './problems.ts';
 export {
   terminateSessions,
@@ -20,3 +29,5 @@ export { parseDatabaseUrl, DatabaseUrlError, type DatabaseTarget } from './targe
 export { redactUrl } from '../redact/index.ts';
 export { capacityOf, isNearFull } from './capacity.ts';
 export { formatAge } from './age.ts';
+/** Closes a pg client without waiting for the server (PgBouncer's console uses it too). */
+export { destroyPgClient } from './postgres.ts';

@@ -1,5 +1,6 @@
 // The shapes a database session snapshot is made of. Triage, the CLI and Slack read these;
 // nothing in here ever carries raw query text (only fingerprints) or a password.
+import type { SqlCommentTags } from './sql-comment.ts';
 
 export type Engine = 'postgres' | 'mysql' | 'mariadb';
 
@@ -47,6 +48,8 @@ export interface Session {
   blockedBy: number[];
   /** Normalised last statement: literals replaced by `?`. Null when hidden or empty. */
   fingerprint: string | null;
+  /** What the last statement's sqlcommenter comment names (route, action, controller), if any. */
+  sqlComment?: SqlCommentTags | null;
   /** MySQL: INNODB_TRX.trx_started as reported (identifies the transaction for termination). */
   transactionStarted: string | null;
   /** False when privileges hid this session's details (state, query, ages). */

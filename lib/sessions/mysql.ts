@@ -3,7 +3,7 @@
 import type { Connection, ConnectionOptions } from 'mysql2';
 import { capacityOf } from './capacity.ts';
 import { withDeadline } from './deadline.ts';
-import { cachedFingerprinter } from './fingerprint.ts';
+import { cachedStatementReader, type StatementReading } from './fingerprint.ts';
 import type { Engine, Session, SessionState } from './model.ts';
 import { problemFromError } from './problems.ts';
 import { problemContext } from './postgres.ts';
@@ -150,7 +150,7 @@ export async function readMysql(target: DatabaseTarget, opts: ReadOptions): Prom
       opts.timeoutMs,
       close,
     );
-    const fp = cachedFingerprinter({ dialect: 'mysql' });
+    const fp = cachedStatementReader({ dialect: 'mysql' });
     result.sessions = rows.map((r) => toSession(r, fp));
   } catch (err) {
     close();
@@ -169,7 +169,8 @@ export function splitHost(host: string | null): { address: string | null; port: 
   return { address: m[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) };
 }
 
-function toSession(r: ProcessRow, fp: (sql: string | null) => string | null): Session {
+function toSession(r: ProcessRow, fp: (sql: string | null) => StatementReading): Session {
+  const statement = fp(r.info);
   const inTrx = r.trx_started !== null;
   let state: SessionState;
   if (r.command === 'Sleep') state = inTrx ? 'idle_in_transaction' : 'idle';
@@ -193,7 +194,8 @@ function toSession(r: ProcessRow, fp: (sql: string | null) => string | null): Se
     waitEventType: lockWait ? 'Lock' : null,
     waitEvent: lockWait ? 'innodb row lock' : r.pstate || null,
     blockedBy: r.blocked_by ? r.blocked_by.split(',').map(Number).filter(Number.isSafeInteger) : [],
-    fingerprint: fp(r.info),
+    fingerprint: statement.fingerprint,
+    sqlComment: statement.comment,
     transactionStarted: r.trx_started,
     visible: true,
   };

@@ -3,7 +3,7 @@
 import pg from 'pg';
 import { capacityOf } from './capacity.ts';
 import { withDeadline } from './deadline.ts';
-import { cachedFingerprinter } from './fingerprint.ts';
+import { cachedStatementReader, type StatementReading } from './fingerprint.ts';
 import type { Session, SessionState, SnapshotProblem } from './model.ts';
 import { pgHiddenSessionsProblem, problemFromError, type ProblemContext } from './problems.ts';
 import type { EngineRead, ReadOptions } from './read.ts';
@@ -200,7 +200,7 @@ export async function readPostgres(target: DatabaseTarget, opts: ReadOptions): P
   }
   client.end().catch(() => undefined);
 
-  const fp = cachedFingerprinter({ dialect: 'postgres' });
+  const fp = cachedStatementReader({ dialect: 'postgres' });
   const sessions = rows.map((r) => toSession(r, fp));
   const reservedSettings = [settings.reserved, settings.rds_reserved].filter((v): v is string => v !== null && v !== '');
   const reservedForRoles = reservedSettings.length ? reservedSettings.reduce((sum, v) => sum + (Number(v) || 0), 0) : null;
@@ -217,7 +217,11 @@ export async function readPostgres(target: DatabaseTarget, opts: ReadOptions): P
   return { engine: 'postgres', serverVersion: `PostgreSQL ${settings.version}`, capacity, sessions, problems };
 }
 
-function toSession(r: ActivityRow, fp: (sql: string | null) => string | null): Session {
+function readingOf(r: StatementReading): Pick<Session, 'fingerprint' | 'sqlComment'> {
+  return { fingerprint: r.fingerprint, sqlComment: r.comment };
+}
+
+function toSession(r: ActivityRow, fp: (sql: string | null) => StatementReading): Session {
   // Without pg_read_all_stats, other roles' rows come with backend_start and state nulled.
   const visible = r.backend_start !== null;
   const state: SessionState = !visible ? 'hidden' : r.state === null ? 'other' : (STATES[r.state] ?? 'other');
@@ -237,7 +241,8 @@ function toSession(r: ActivityRow, fp: (sql: string | null) => string | null): S
     waitEventType: r.wtype,
     waitEvent: r.wevent,
     blockedBy: r.blocked_by ?? [],
-    fingerprint: visible ? fp(r.query) : null,
+    // The query text itself stays here: only its fingerprint and comment tags leave.
+    ...(visible ? readingOf(fp(r.query)) : { fingerprint: null, sqlComment: null }),
     transactionStarted: null,
     visible,
   };

@@ -6,7 +6,7 @@ import { redact } from '../redact/index.ts';
 import { describeCulprit } from '../goroutines/classify.ts';
 import type { Culprit } from '../goroutines/model.ts';
 import { formatAge } from '../sessions/age.ts';
-import { alignColumns, replicaTableRows, restsOnSentence, sessionsSentence } from '../triage/present.ts';
+import { alignColumns, poolerLines, replicaTableRows, restsOnSentence, sessionsSentence } from '../triage/present.ts';
 import type { Action, Report, ReportFinding } from '../triage/report.ts';
 import { ACTIONS, encodeTarget, type ButtonTarget } from './ids.ts';
 import {
@@ -102,6 +102,7 @@ function detailBlocks(report: Report): KnownBlock[] {
   if (report.growth) blocks.push(growthSection(report.growth));
   if (report.replicas.length) blocks.push(replicaTable(report));
   if (report.sessions) blocks.push(sessionsSection(report.sessions));
+  if (report.pooler) blocks.push(poolerSection(report.pooler));
   if (report.gaps.length) blocks.push(gapsSection(report));
   if (report.actions.length) blocks.push(divider(), actionsSection(report.actions));
   return blocks;
@@ -228,6 +229,11 @@ function sessionsSection(s: NonNullable<Report['sessions']>): KnownBlock {
   const head = `${bold('Sessions')} ${sessionsSentence(s)}`;
   const lines = s.suspects.map((x) => `• ${x.count}× ${code(x.kind)} from ${code(x.app || '?')}, oldest ${formatAge(x.oldestMs)}${x.fingerprint ? `: ${code(x.fingerprint)}` : ''}`);
   return section(lines.length ? `${head}\n${fitLines(lines, LIMITS.sectionText - head.length - 1)}` : head);
+}
+
+function poolerSection(p: NonNullable<Report['pooler']>): KnownBlock {
+  const head = bold('Pooler');
+  return section(`${head}\n${fitLines(poolerLines(p).map((l) => `• ${safe(l)}`), LIMITS.sectionText - head.length - 1)}`);
 }
 
 function gapsSection(report: Report): KnownBlock {

@@ -20,6 +20,10 @@ import { appOf, formatAge, type Session, type Snapshot, type Suspect, type Suspe
 import { actionsFor } from './actions.ts';
 import { applicationOf, attributeSessions, type AttributedBy, type AttributedSession } from './attribution.ts';
 import { readingOf, sessionsInDatabase } from './reading.ts';
+import { attachCommentRoutes } from './sql-route.ts';
+import { poolFindings, poolGaps, poolSummaries } from './pool-findings.ts';
+import { poolerEvidence, replicaByAddress, seeThrough } from './pooler-evidence.ts';
+import type { PoolerReadings } from '../pooler/index.ts';
 import type {
   CapacityView,
   Evidence,
@@ -41,6 +45,8 @@ export interface BuildInput {
   dumps: DumpCollection | null;
   metrics: ServiceMetrics | null;
   gaps: Gap[];
+  /** PgBouncer / RDS Proxy readings, when the catalog names a pooler. */
+  poolers?: PoolerReadings | null;
   growth?: Report['growth'];
   startedAt: number;
   finishedAt: number;
@@ -62,7 +68,11 @@ const SESSION_TITLE: Record<Exclude<VerdictKind, FindingKind>, string> = {
 };
 
 export function buildReport(input: BuildInput): Report {
-  const { service, snapshot, dumps } = input;
+  const { service, dumps } = input;
+  // Behind PgBouncer, each pooled backend is shown with its client's address and name.
+  const replicaOf = replicaByAddress(dumps);
+  const seen = seeThrough(input.snapshot, input.poolers, replicaOf);
+  const snapshot = seen.snapshot;
   const replicasWithDumps = (dumps?.replicas ?? []).filter((r) => r.dump !== null) as Array<DumpCollection['replicas'][number] & { dump: Dump }>;
   const merged = mergeGroups(replicasWithDumps.map((r) => r.dump.groups));
   const goroutineFindings = findLeaks({ groups: merged });
@@ -96,10 +106,14 @@ export function buildReport(input: BuildInput): Report {
       text: `${uncertain.length} of its sessions ${uncertain.length === 1 ? 'is' : 'are'} tied to the service only by client address, with no pprof evidence from that replica: not offered for termination`,
     });
   }
+  const pools = poolSummaries(dumps);
+  findings.push(...poolFindings(findings, pools));
+  attachCommentRoutes(findings, ours);
   rank(findings);
+  const pooler = poolerEvidence(findings, input.poolers, seen.links, ourIds, replicaOf);
 
   const capacity = capacityView(snapshot, input.metrics);
-  const gaps = [...input.gaps, ...gapsOf(snapshot, dumps)];
+  const gaps = [...input.gaps, ...gapsOf(snapshot, dumps), ...poolGaps(dumps)];
   if (snapshot && attributed.length === 0 && snapshot.sessions.length > 0) {
     gaps.push({
       source: 'sessions',
@@ -120,13 +134,14 @@ export function buildReport(input: BuildInput): Report {
     verdict,
     capacity,
     findings,
-    replicas: replicaRows(dumps, ours, perReplica),
+    replicas: replicaRows(dumps, ours, perReplica).map((row, i) => ({ ...row, pool: pools.get(dumps!.replicas[i]!) ?? null })),
     sessions: snapshot ? sessionSummary(snapshot, ours, ourSuspects, attribution) : null,
     growth: input.growth ?? null,
     gaps,
     actions: [],
     channel: service.slackChannel,
     reading: readingOf(snapshot, input.metrics, service.applicationNames),
+    ...(pooler ? { pooler } : {}),
   };
   report.actions = actionsFor(report, service, snapshot?.engine ?? null);
   return report;

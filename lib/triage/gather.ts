@@ -6,10 +6,11 @@ import { fetchServiceMetrics } from '../metrics/index.ts';
 import type { DumpLimits, Env, SecretReader, Service } from '../catalog/index.ts';
 import { resolveDatabaseUrl } from '../catalog/index.ts';
 import { collectDumps, type DumpClients, type DumpCollection } from '../dumps/index.ts';
+import { readPoolers, type PoolerReadings } from '../pooler/index.ts';
 import { takeSnapshot, type Snapshot } from '../sessions/index.ts';
 import type { Gap } from './report.ts';
 
-export type Stage = 'sessions' | 'dumps' | 'metrics';
+export type Stage = 'sessions' | 'dumps' | 'metrics' | 'pooler';
 
 export interface Progress {
   stage: Stage;
@@ -47,6 +48,8 @@ export interface Gathered {
   dumps: DumpCollection | null;
   metrics: ServiceMetrics | null;
   gaps: Gap[];
+  /** PgBouncer / RDS Proxy, read at the same moment as the sessions; null when the catalog names none. */
+  poolers?: PoolerReadings | null;
 }
 
 const remaining = (deadline: number) => Math.max(0, deadline - Date.now());
@@ -132,13 +135,28 @@ export async function gather(opts: GatherOptions, deps: GatherDeps): Promise<Gat
     return null;
   });
 
-  const [s, d, m] = await Promise.all([
+  // The pooler is read beside the sessions, so a backend and the client it serves are seen together.
+  const poolers = (async (): Promise<PoolerReadings | null> => {
+    if (!service.database.pgbouncer && !service.database.rdsProxy) return null;
+    progress('pooler', 'reading the pooler');
+    const read = await readPoolers(service, deps, deadline);
+    for (const g of read.gaps) gaps.push({ source: 'pooler', ...g });
+    progress('pooler', 'read the pooler', true);
+    return read;
+  })().catch((err: unknown) => {
+    gaps.push({ source: 'pooler', target: 'pooler', reason: `could not read the pooler: ${(err as Error).message}` });
+    return null;
+  });
+
+  const [s, d, m, p] = await Promise.all([
     byDeadline(sessions, deadline, null),
     byDeadline(dumps, deadline, null),
     byDeadline(metrics, deadline, null),
+    byDeadline(poolers, deadline, null),
   ]);
+  if (p.late) gaps.push({ source: 'deadline', target: 'pooler', reason: 'the pooler did not answer before the deadline' });
   if (s.late) gaps.push({ source: 'deadline', target: 'sessions', reason: 'no answer from the database before the deadline' });
   if (d.late) gaps.push({ source: 'deadline', target: 'dumps', reason: 'dumps did not arrive before the deadline' });
   if (m.late) gaps.push({ source: 'deadline', target: 'metrics', reason: 'CloudWatch did not answer before the deadline' });
-  return { snapshot: s.value, dumps: d.value, metrics: m.value, gaps };
+  return { snapshot: s.value, dumps: d.value, metrics: m.value, gaps, poolers: p.value };
 }

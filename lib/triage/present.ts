@@ -1,11 +1,16 @@
 // Presentation pieces of a Report shared by every renderer (terminal text, Slack blocks), so the
 // two never drift apart. Plain strings: each renderer adds its own markup.
 import { formatAge } from '../sessions/index.ts';
+import type { PoolerEvidence } from '../pooler/index.ts';
+import { applicationOf } from './attribution.ts';
+import type { PoolSummary } from '../poolmetrics/index.ts';
 import type { EvidenceRead, Report, SessionSummary } from './report.ts';
 
 /** The per-replica table, title row first. */
 export function replicaTableRows(report: Report, opts: { address?: boolean } = {}): string[][] {
-  const title = ['replica', ...(opts.address ? ['address'] : []), 'goroutines', 'tx', 'rows', 'waiting', 'sessions', 'idle-tx', 'oldest', 'status'];
+  // The pool columns (the replica's own DBStats) only when some replica served them.
+  const pool = report.replicas.some((x) => x.pool);
+  const title = ['replica', ...(opts.address ? ['address'] : []), 'goroutines', 'tx', 'rows', 'waiting', 'sessions', 'idle-tx', 'oldest', ...(pool ? POOL_TITLES : []), 'status'];
   return [
     title,
     ...report.replicas.map((x) => [
@@ -18,9 +23,20 @@ export function replicaTableRows(report: Report, opts: { address?: boolean } = {
       String(x.sessions),
       String(x.idleInTransaction),
       x.oldestTransactionMs === null ? '-' : formatAge(x.oldestTransactionMs),
+      ...(pool ? poolCells(x.pool ?? null) : []),
       x.status,
     ]),
   ];
+}
+
+const POOL_TITLES = ['in-use', 'idle', 'max', 'waits'];
+
+/** in-use, idle, max, waits ("12 +3" when 3 began between the two scrapes; "!" marks a full pool). */
+function poolCells(p: PoolSummary | null): string[] {
+  if (!p) return ['-', '-', '-', '-'];
+  const n = (v: number | null) => (v === null ? '-' : String(v));
+  const waits = p.waits === null ? '-' : `${p.waits}${p.waitsGrew ? ` +${p.waitsGrew}` : ''}`;
+  return [`${n(p.inUse)}${p.full ? '!' : ''}`, n(p.idle), n(p.max), waits];
 }
 
 /** Rows as aligned lines: every column but the last padded to its widest cell. */
@@ -46,4 +62,24 @@ export function restsOnSentence(read: EvidenceRead): string {
   const dumps = read.dumpsTotal === 0 ? 'no dumps' : `dumps of ${read.dumpsRead} of ${read.dumpsTotal} replica${read.dumpsTotal === 1 ? '' : 's'}`;
   const parts = [read.sessions ? 'database sessions' : 'no database sessions', dumps];
   return `${parts.join(', ')}${read.unread.length ? `; could not read ${read.unread.join('; ')}` : ''}`;
+}
+
+/** The pooler section as plain lines: PgBouncer's pools, the service's links, its victims; RDS Proxy. */
+export function poolerLines(p: PoolerEvidence): string[] {
+  const out: string[] = [];
+  const b = p.pgbouncer;
+  if (b) {
+    out.push(`PgBouncer ${b.target}${b.version ? ` (${b.version})` : ''}: ${b.servers} of the database's sessions are its server connections, ${b.linked} serving a client now`);
+    for (const pool of b.pools) {
+      out.push(
+        `pool ${pool.database}/${pool.user} (${pool.mode ?? '?'}): ${pool.clientsActive} clients active, ${pool.clientsWaiting} waiting${pool.clientsWaiting ? ` (oldest ${pool.maxWaitSeconds.toFixed(1)} s)` : ''}; servers ${pool.serversActive} active, ${pool.serversIdle} idle`,
+      );
+    }
+    for (const l of b.links) {
+      out.push(`backend ${l.pid} <- ${l.client ?? 'no client (idle in the pool)'}${l.application ? ` ${applicationOf({ application: l.application })}` : ''}${l.replica ? ` [replica ${l.replica}]` : ''}`);
+    }
+    for (const w of b.waiting) out.push(`waiting: ${w.clients} client${w.clients === 1 ? '' : 's'} from ${w.address}${w.replica ? ` [replica ${w.replica}]` : ''}`);
+  }
+  if (p.rdsProxy) out.push(p.rdsProxy.sentence);
+  return out;
 }

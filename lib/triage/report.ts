@@ -3,6 +3,8 @@
 // query text (only fingerprints), connection strings or secrets.
 import type { Alert } from '../alerts/index.ts';
 import type { Confidence, Culprit, FindingKind, WaitSpread } from '../goroutines/index.ts';
+import type { PoolerEvidence } from '../pooler/index.ts';
+import type { PoolSummary } from '../poolmetrics/index.ts';
 import type { Capacity, Engine, SessionState, SuspectKind } from '../sessions/index.ts';
 
 export type VerdictKind =
@@ -102,10 +104,12 @@ export interface ReplicaRow {
   sessions: number;
   idleInTransaction: number;
   oldestTransactionMs: number | null;
+  /** Its own database/sql pool from its metrics page (in use, idle, max, waits); absent when not read. */
+  pool?: PoolSummary | null;
 }
 
 export interface Gap {
-  source: 'sessions' | 'dumps' | 'metrics' | 'catalog' | 'deadline';
+  source: 'sessions' | 'dumps' | 'metrics' | 'catalog' | 'deadline' | 'pooler';
   target: string;
   reason: string;
   /** What to do about it, when we know. */
@@ -171,4 +175,6 @@ export interface Report {
   channel: string | null;
   /** The "before" of a later verification. */
   reading: Reading;
+  /** What PgBouncer / RDS Proxy in front of the database showed; absent when the catalog names none. */
+  pooler?: PoolerEvidence | null;
 }

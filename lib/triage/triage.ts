@@ -44,6 +44,7 @@ export async function triageService(opts: TriageOptions, deps: GatherDeps): Prom
     dumps: gathered.dumps,
     metrics: gathered.metrics,
     gaps: gathered.gaps,
+    poolers: gathered.poolers,
     growth,
     startedAt,
     finishedAt: Date.now(),

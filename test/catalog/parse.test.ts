@@ -27,9 +27,12 @@ describe('leakhound.example.yml', () => {
       region: 'eu-west-1',
       twoPersonRule: true,
       approvalTtlMinutes: 15,
-      dumps: { concurrency: 8, timeoutSeconds: 3, maxBytes: 64 * 1024 * 1024 },
+      dumps: { concurrency: 8, timeoutSeconds: 3, maxBytes: 64 * 1024 * 1024, metricsIntervalSeconds: 1 },
     });
     const [billing, orders, ledger] = catalog.services;
+    // Poolers: PgBouncer's admin URL is a secret source like the database's; RDS Proxy by name.
+    expect(billing!.database.pgbouncer).toEqual({ admin: { kind: 'secret', ref: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:leakhound/orders-pgbouncer-AbCdEf' } });
+    expect(ledger!.database.rdsProxy).toEqual({ name: 'ledger-proxy', targetGroup: 'default' });
     // Two services share one database object.
     expect(billing!.database).toBe(orders!.database);
     expect(billing!.database).toMatchObject({ engine: 'postgres', rds: { instance: 'orders-prod', cluster: null }, maxConnections: 400 });
@@ -38,7 +41,7 @@ describe('leakhound.example.yml', () => {
     expect(orders!.restart).toEqual({ type: 'ecs', cluster: 'prod', service: 'orders-api', region: null });
     expect(ledger!.restart).toEqual({ type: 'command', argv: ['/opt/leakhound/bin/restart-ledger-worker', '--graceful'], timeoutSeconds: 120 });
     expect(billing!.dumps.sources).toEqual([
-      { type: 'kubernetes', namespace: 'billing', selector: 'app.kubernetes.io/name=billing-api', port: 6060, scheme: 'http', path: '/debug/pprof/goroutine' },
+      { type: 'kubernetes', namespace: 'billing', selector: 'app.kubernetes.io/name=billing-api', port: 6060, scheme: 'http', path: '/debug/pprof/goroutine', metrics: { path: '/metrics', port: 9090 } },
     ]);
     expect(orders!.dumps).toEqual({
       debug: 1,
@@ -206,5 +209,35 @@ describe('environment overrides', () => {
     expect(error.issues).toEqual([
       { path: 'defaults.deadlineSeconds', message: 'expected number, got string (set by environment variable LEAKHOUND_DEADLINE_SECONDS)', line: null },
     ]);
+  });
+});
+
+describe('pooler and pool-metrics keys', () => {
+  it('refuses an inline PgBouncer admin URL, a misspelt key, and accepts metrics: false', () => {
+    const bad = parseCatalog(
+      `defaults: { slackChannel: "#x" }
+services:
+  - name: a
+    database: { engine: postgres, url: { env: A }, pgbouncer: { admin: "postgres://u:p@h/pgbouncer" }, rdsProxy: { nmae: p } }
+    dumps: { sources: [ { http: { urls: ["http://10.0.0.1:6060"], metrics: false } } ] }
+`,
+      'bad.yml',
+    );
+    expect(bad.ok).toBe(false);
+    const messages = bad.ok ? '' : bad.error.message;
+    expect(messages).toMatch(/pgbouncer\.admin: a connection string may not be written here/);
+    expect(messages).toMatch(/rdsProxy/);
+    expect(messages).not.toContain('u:p@');
+    const good = parseCatalog(
+      `defaults: { slackChannel: "#x" }
+services:
+  - name: a
+    database: { engine: postgres, url: { env: A } }
+    dumps: { sources: [ { http: { urls: ["http://10.0.0.1:6060"], metrics: false } } ] }
+`,
+      'good.yml',
+    );
+    if (!good.ok) throw good.error;
+    expect(good.catalog.services[0]!.dumps.sources[0]).toEqual({ type: 'http', urls: ['http://10.0.0.1:6060'], metrics: null });
   });
 });

@@ -65,9 +65,11 @@ describe('ECS dump source', () => {
       ['bbb222', '127.0.0.2', 'ecs', 'debug1', null],
       ['ccc333', '127.0.0.3', 'ecs', null, 'connection refused'],
     ]);
-    // The goroutine profile, then the leak profile (absent here: no gap for it).
-    expect(one.requests.map((r) => r.url)).toEqual(['/debug/pprof/goroutine?debug=1', '/debug/pprof/goroutineleak?debug=1']);
-    expect(two.requests.map((r) => r.url)).toEqual(['/debug/pprof/goroutine?debug=1', '/debug/pprof/goroutineleak?debug=1']);
+    // The goroutine profile, then the leak profile (absent here: no gap for it), and beside them
+    // the pool metrics page on the same port (absent too).
+    const paths = ['/debug/pprof/goroutine?debug=1', '/debug/pprof/goroutineleak?debug=1', '/metrics'].sort();
+    expect(one.requests.map((r) => r.url).sort()).toEqual(paths);
+    expect(two.requests.map((r) => r.url).sort()).toEqual(paths);
     expect(result.gaps).toEqual([
       { source: 'ecs', target: 'task fff666', reason: 'DescribeTasks: MISSING' },
       { source: 'ecs', target: 'task ddd444', reason: 'task is PROVISIONING, not RUNNING' },

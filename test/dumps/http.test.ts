@@ -41,17 +41,17 @@ describe('collectDumps over plain HTTP', () => {
     expect(r.address).toBe('127.0.0.1');
     expect(r.source).toBe('http');
     expect(r.capturedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
-    expect(server.requests.filter((q) => !q.url.includes('goroutineleak')).at(-1)?.url).toBe('/fast/debug/pprof/goroutine?debug=1');
+    expect(server.requests.filter((q) => q.url.includes('/goroutine?')).at(-1)?.url).toBe('/fast/debug/pprof/goroutine?debug=1');
   });
 
   it('asks for debug=2 only when the catalog or the caller says so', async () => {
     const two = only(await collectDumps(serviceWith([{ type: 'http', urls: [at('fast')] }], 2), limits(), { deadline: soon() }));
     expect(two.dump?.format).toBe('debug2');
-    expect(server.requests.filter((q) => !q.url.includes('goroutineleak')).at(-1)?.url).toBe('/fast/debug/pprof/goroutine?debug=2');
+    expect(server.requests.filter((q) => q.url.includes('/goroutine?')).at(-1)?.url).toBe('/fast/debug/pprof/goroutine?debug=2');
     const zero = only(await collectDumps(serviceWith([{ type: 'http', urls: [at('fast')] }], 2), limits(), { deadline: soon(), debug: 0 }));
     expect(zero.dump?.format).toBe('pprof');
     expect(zero.dump?.goroutines).toBe(33);
-    expect(server.requests.filter((q) => !q.url.includes('goroutineleak')).at(-1)?.url).toBe('/fast/debug/pprof/goroutine?debug=0');
+    expect(server.requests.filter((q) => q.url.includes('/goroutine?')).at(-1)?.url).toBe('/fast/debug/pprof/goroutine?debug=0');
   });
 
   it('names every misbehaving replica in a gap and still returns the healthy ones', async () => {
@@ -184,7 +184,8 @@ describe('collectDumps over plain HTTP', () => {
     };
     const ok = only(await collectDumps(serviceWith([{ type: 'http', urls: [at('fast')] }]), limits(), { deadline: soon(), fetch: fetchSpy }));
     expect(ok.gap).toBeNull();
-    expect(seen).toEqual([`${at('fast')}?debug=1`, `${at('fast').replace(/goroutine$/, 'goroutineleak')}?debug=1`]);
+    // The dump, its leak profile, and beside them the pool metrics page (default /metrics).
+    expect(seen.sort()).toEqual([`${at('fast')}?debug=1`, `${at('fast').replace(/goroutine$/, 'goroutineleak')}?debug=1`, `${new URL(at('fast')).origin}/metrics`].sort());
     const broken: typeof fetch = () => {
       throw new Error('boom');
     };

@@ -152,12 +152,15 @@ describe.each(variants)('Kubernetes pod proxy with %s', (_name, access) => {
 
     expect(api.requests[0]?.url).toBe('/api/v1/namespaces/shop/pods?labelSelector=app%3Dbilling&limit=500');
     const proxied = api.requests.slice(1).map((r) => r.url).sort();
-    // Each pod's goroutine profile, then its leak profile (Go 1.26+; a 404 here, silently carried on).
+    // Each pod's goroutine profile, then its leak profile (Go 1.26+; a 404 here, silently carried
+    // on), and its pool metrics page through the same proxy (likewise).
     expect(proxied).toEqual([
       '/api/v1/namespaces/shop/pods/billing-7d9f-a:6060/proxy/debug/pprof/goroutine?debug=1',
       '/api/v1/namespaces/shop/pods/billing-7d9f-a:6060/proxy/debug/pprof/goroutineleak?debug=1',
+      '/api/v1/namespaces/shop/pods/billing-7d9f-a:6060/proxy/metrics',
       '/api/v1/namespaces/shop/pods/billing-7d9f-b:6060/proxy/debug/pprof/goroutine?debug=1',
       '/api/v1/namespaces/shop/pods/billing-7d9f-b:6060/proxy/debug/pprof/goroutineleak?debug=1',
+      '/api/v1/namespaces/shop/pods/billing-7d9f-b:6060/proxy/metrics',
     ]);
     expect(result.gaps.map((g) => g.reason)).toEqual(['pod is Pending, not Running', 'pod is terminating']);
     expect(api.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);

@@ -73,7 +73,7 @@ func (a *api) transfer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var balance int64
-	err = tx.QueryRowContext(a.baseCtx, a.q("SELECT balance FROM accounts WHERE id = ? AND status = 'active'"), from).Scan(&balance)
+	err = tx.QueryRowContext(a.baseCtx, a.q("SELECT balance FROM accounts WHERE id = ? AND status = 'active'")+sqlComment("/transfer", "transfer"), from).Scan(&balance)
 	if err != nil {
 		_ = tx.Rollback()
 		status := http.StatusInternalServerError
@@ -143,7 +143,7 @@ func (a *api) report(w http.ResponseWriter, r *http.Request) {
 // is invisible in a goroutine dump and shows only as an "idle" PostgreSQL session whose
 // connection never returns to the pool. This route has no pprof labels.
 func (a *api) exportOrders(w http.ResponseWriter, r *http.Request) {
-	rows, err := a.db.Query(a.q("SELECT id, customer, total_cents, status FROM orders WHERE status <> 'cancelled' ORDER BY id"))
+	rows, err := a.db.Query(a.q("SELECT id, customer, total_cents, status FROM orders WHERE status <> 'cancelled' ORDER BY id") + sqlComment("/export", "exportOrders"))
 	if err != nil {
 		http.Error(w, "export: "+err.Error(), http.StatusServiceUnavailable)
 		return

@@ -17,7 +17,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -47,6 +46,7 @@ func main() {
 		maxIdle  = flag.Int("max-idle", envInt("DB_MAX_IDLE", 2), "sql.DB SetMaxIdleConns (env DB_MAX_IDLE)")
 		upstream = flag.String("upstream", os.Getenv("UPSTREAM_URL"), "base URL whose /healthz the /proxy handler checks (default: this service)")
 		orphan   = flag.Bool("exit-on-stdin-eof", os.Getenv("EXIT_ON_STDIN_EOF") == "1", "exit when stdin reaches EOF (the parent process went away)")
+		srcAddr  = flag.String("db-source-addr", os.Getenv("DB_SOURCE_ADDR"), "local address the database connections leave from (PostgreSQL only)")
 	)
 	flag.Parse()
 	log.SetFlags(0)
@@ -61,7 +61,7 @@ func main() {
 		os.Exit(2)
 	}
 
-	db, err := sql.Open(drv, source)
+	db, err := openDB(drv, source, *srcAddr)
 	if err != nil {
 		log.Print(err)
 		os.Exit(2)
@@ -144,6 +144,7 @@ func (a *api) routes() http.Handler {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("/debug/dbstats", a.dbStats)
 	mux.HandleFunc("/debug/gc", a.forceGC)
+	mux.Handle("/metrics", metricsHandler(a.db))
 	return mux
 }
 

@@ -24,7 +24,7 @@ export const REPO_ROOT = resolve(here, '..', '..');
 export const GO_SOURCE_DIR = join(REPO_ROOT, 'test', 'goservice');
 /** Import path the sources are built under (it shows in file paths of every dump). */
 export const GO_IMPORT_PATH = 'github.com/acme/billing-api';
-/** Where Debian's golang-github-*-dev packages put lib/pq, go-sql-driver/mysql and sqlx. */
+/** Where Debian's golang-github-*-dev packages put lib/pq, go-sql-driver/mysql, sqlx and client_golang. */
 export const SYSTEM_GOPATH = process.env.LEAKHOUND_GOPATH ?? '/usr/share/gocode';
 const CACHE_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'leakhound', 'goservice');
 const GO = process.env.LEAKHOUND_GO ?? 'go';
@@ -126,8 +126,8 @@ async function doBuild(): Promise<string> {
     const out = join(work, 'billing-api');
     const r = await run(GO, ['build', '-trimpath', '-o', out, GO_IMPORT_PATH], { cwd: work, env, timeoutMs: 300_000 });
     if (r.code !== 0) {
-      const hint = /cannot find package "github.com\/(lib\/pq|go-sql-driver)/.test(r.stderr)
-        ? ` (install golang-github-lib-pq-dev golang-github-go-sql-driver-mysql-dev, or point LEAKHOUND_GOPATH at a GOPATH that has them)`
+      const hint = /cannot find package "github.com\/(lib\/pq|go-sql-driver|prometheus)/.test(r.stderr)
+        ? ` (install golang-github-lib-pq-dev golang-github-go-sql-driver-mysql-dev golang-github-prometheus-client-golang-dev, or point LEAKHOUND_GOPATH at a GOPATH that has them)`
         : '';
       throw new Error(`go build of the fixture service failed (exit ${r.code})${hint}:\n${r.stderr.trim()}`);
     }

@@ -75,7 +75,9 @@ services:
     expect(r.verdict.headline).toMatch(/^Transaction leak in route=\/transfer method=POST: 3 transactions never committed or rolled back/);
     const tx = r.findings.find((f) => f.kind === 'tx-leak')!;
     expect(tx.sessionIds).toHaveLength(3);
-    expect(tx.evidence.map((e) => e.source)).toEqual(['goroutines', 'sessions']);
+    // Goroutines, the idle-in-transaction sessions, and the route their last statements' SQL comment names.
+    expect(tx.evidence.map((e) => e.source)).toEqual(['goroutines', 'sessions', 'sessions']);
+    expect(tx.evidence[2]!.text).toBe("all 3 last statements carry the SQL comment route='/transfer' action='transfer' (sqlcommenter)");
     expect(tx.fingerprints[0]).toMatch(/\?/); // the last statement, fingerprinted
   });
 
