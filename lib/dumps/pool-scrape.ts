@@ -2,7 +2,7 @@
 // runs next to the dump read (same timeout, deadline and byte cap), the second a moment later
 // for every replica that answered, so waits that grow in between show callers starving now.
 import { DEFAULT_METRICS_PATH, type DumpLimits, type MetricsEndpoint } from '../catalog/index.ts';
-import { parsePoolMetrics, type PoolReading, type PoolScrape } from '../poolmetrics/index.ts';
+import { parsePoolMetrics, underPressure, type PoolReading, type PoolScrape } from '../poolmetrics/index.ts';
 import { describeError } from './describe.ts';
 import type { ReplicaDump } from './model.ts';
 import { readText, type OpenedBody } from './stream.ts';
@@ -61,15 +61,16 @@ export async function withPoolScrape(
 }
 
 /**
- * The second scrape of every replica whose first one worked, `metricsIntervalSeconds` after its
- * first, as long as it can still finish before `deadline` (epoch ms). At most `concurrency`
- * at once. A replica left with one scrape simply has no trend.
+ * The second scrape of every replica whose first one worked and showed pressure (a full pool, or
+ * waits so far), `metricsIntervalSeconds` after its first, as long as it can still finish before
+ * `deadline` (epoch ms). At most `concurrency` at once. A replica left with one scrape simply has
+ * no trend; a relaxed one costs the triage no interval.
  */
 export async function rescrapePools(replicas: ReplicaDump[], limits: DumpLimits, deadline: number): Promise<void> {
   const intervalMs = (limits.metricsIntervalSeconds ?? DEFAULT_INTERVAL_SECONDS) * 1000;
   if (intervalMs <= 0) return;
   const timeoutMs = Math.max(1, limits.timeoutSeconds * 1000);
-  const due = replicas.filter((r) => r.pool && !r.pool.second && openers.has(r));
+  const due = replicas.filter((r) => r.pool && !r.pool.second && openers.has(r) && underPressure(r.pool.first));
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < due.length) {

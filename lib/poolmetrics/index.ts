@@ -1,4 +1,4 @@
 // Public surface of pool metrics: a replica's own database/sql pool, read from its Prometheus page.
 export type * from './model.ts';
 export { parsePoolMetrics, MetricsFormatError } from './parse.ts';
-export { summarisePool } from './summary.ts';
+export { summarisePool, underPressure } from './summary.ts';

@@ -1,12 +1,20 @@
 // What a replica's pool readings mean: how full, and whether callers are waiting right now.
 // Pure.
-import type { PoolReading, PoolStats, PoolSummary } from './model.ts';
+import type { PoolReading, PoolScrape, PoolStats, PoolSummary } from './model.ts';
 
 const sum = (values: Array<number | null>): number | null => (values.some((v) => v !== null) ? values.reduce<number>((n, v) => n + (v ?? 0), 0) : null);
 
 /** database/sql reports max 0 for "unlimited": never full then. */
 function isFull(p: PoolStats): boolean {
   return p.max !== null && p.max > 0 && p.inUse !== null && p.inUse >= p.max;
+}
+
+/**
+ * Worth a second look: some pool full, or callers have waited for a connection at some point.
+ * A relaxed pool is not scraped twice (the second scrape costs the triage its interval).
+ */
+export function underPressure(scrape: PoolScrape): boolean {
+  return scrape.pools.some((p) => isFull(p) || (p.waitCount ?? 0) > 0);
 }
 
 export function summarisePool(reading: PoolReading): PoolSummary | null {

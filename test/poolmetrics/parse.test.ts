@@ -1,7 +1,7 @@
 // The four exporters Go services use for database/sql (and pgxpool) pool stats, as their pages
 // look, through the npm parser; and what two scrapes say.
 import { describe, expect, it } from 'vitest';
-import { MetricsFormatError, parsePoolMetrics, summarisePool, type PoolScrape } from '../../lib/poolmetrics/index.ts';
+import { MetricsFormatError, parsePoolMetrics, summarisePool, underPressure, type PoolScrape } from '../../lib/poolmetrics/index.ts';
 
 const CLIENT_GOLANG = `# HELP go_goroutines Number of goroutines that currently exist.
 # TYPE go_goroutines gauge
@@ -71,6 +71,11 @@ describe('summarisePool', () => {
   it('waits that did not grow are history, not starvation; one scrape has no trend', () => {
     expect(summarisePool({ first: scrape(0, 17, 3), second: scrape(1000, 17, 3) })).toMatchObject({ full: false, starving: false, waitsGrew: 0 });
     expect(summarisePool({ first: scrape(0, 17), second: null })).toMatchObject({ full: true, starving: false, waitsGrew: null, intervalSeconds: null });
+  });
+  it('only a pool under pressure (full, or callers that have waited) is worth the second scrape', () => {
+    expect(underPressure(scrape(0, 17, 3))).toBe(true); // waits so far
+    expect(underPressure(scrape(0, 0, 10))).toBe(true); // full
+    expect(underPressure(scrape(0, 0, 3))).toBe(false); // relaxed: the triage does not wait the interval
   });
   it('database/sql\'s max 0 is unlimited: never full', () => {
     expect(summarisePool({ first: { atMs: 0, pools: parsePoolMetrics('go_sql_in_use_connections 50\ngo_sql_max_open_connections 0\n') }, second: null })).toMatchObject({ full: false, max: null });
