@@ -37,6 +37,8 @@ export interface WorkerDeps {
   minAgeMs?: number;
   /** When the checks after a remedy run; default the deployed schedule (after 2 min, then every 5 for 30). */
   verification?: VerificationSchedule;
+  /** Told of every restart that was done (the watch keeps watching the service for a regression). */
+  afterRestart?: (done: { service: string; incidentId: string | null; at: number; reportJson: string | null }) => Promise<void>;
 }
 
 export type VerificationSchedule = Omit<VerificationPlan, 'before'>;
@@ -140,6 +142,7 @@ function readingOfEvidence(items: readonly EvidenceItem[]): Reading | null {
 async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps): Promise<void> {
   const service = findService(deps.catalog, job.service);
   const verification: VerificationPlan = { ...deps.verification, before: null };
+  let reportJson: string | null = null;
   const result = await runRestart({
     store: deps.store,
     queue: deps.queue,
@@ -150,12 +153,19 @@ async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps)
       if (!service) return [];
       const items = await collectEvidence(service, deps.catalog.defaults, deps.gather);
       verification.before = readingOfEvidence(items);
+      const saved = items.find((i) => i.name === 'report.json')?.body;
+      reportJson = typeof saved === 'string' ? saved : null;
       return items;
     },
     deadline: Date.now() + deps.restartSeconds * 1000,
     verification,
   });
   await say(deps, job, restartNote(result, deps.verification?.delaySeconds ?? DEFAULT_VERIFICATION.delaySeconds));
+  if (result.status === 'done' && deps.afterRestart) {
+    await deps.afterRestart({ service: job.service, incidentId: job.incidentId, at: Date.now(), reportJson }).catch((err: unknown) =>
+      deps.log.warn('could not mark the restart for the watch', { service: job.service, reason: describeError(err) }),
+    );
+  }
 }
 
 async function terminate(job: Extract<Job, { type: 'terminate' }>, deps: WorkerDeps): Promise<void> {
