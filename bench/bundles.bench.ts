@@ -20,7 +20,7 @@ import { build } from 'esbuild';
 
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const FUNCTIONS = ['alarm', 'webhook', 'slack', 'worker'] as const;
+const FUNCTIONS = ['alarm', 'webhook', 'slack', 'worker', 'watch'] as const;
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const MB = 1024 * 1024;
 

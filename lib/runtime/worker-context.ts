@@ -16,6 +16,7 @@ import type { WorkerDeps } from './jobs.ts';
 import { lazy } from './lazy.ts';
 import { createLog, type Log } from './log.ts';
 import { awsSecretReader } from './aws-secrets.ts';
+import { markRestartHook, watchStoreFor } from '../watch/restart-mark.ts';
 
 export const workerLog: Log = createLog('worker');
 
@@ -54,6 +55,8 @@ export function workerDeps(core: CoreContext, log: Log = workerLog): WorkerDeps 
     cloudwatch,
     restartSeconds: cfg.LEAKHOUND_RESTART_SECONDS,
     log,
+    // A done restart starts the watch's regression window for the service.
+    afterRestart: markRestartHook(catalog, core.store, watchStoreFor(core.env)),
   };
 }
 

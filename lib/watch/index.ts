@@ -4,4 +4,4 @@ export { readFleet, sampleOf, isWatched, type FleetReading, type ServiceReading 
 export { assessDeveloping, assessRegression, type Developing, type Regression } from './assess.ts';
 export { trendOf, mannKendall, normalCdf, type Trend, type Point } from './trend.ts';
 export { renderDeveloping, renderRegression, renderNoLongerGrowing, projectionLine, regressionLine, formatHours } from './message.ts';
-export { restartMarkOf } from './restart-mark.ts';
+export { restartMarkOf, markRestartHook, watchStoreFor } from './restart-mark.ts';

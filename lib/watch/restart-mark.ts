@@ -1,8 +1,14 @@
 // What the worker records when a restart is done, so the watch keeps an eye on the service for
 // the regression window: when, which incident thread, and the culprit function of the Report
 // saved as evidence (the regression note says whether the leak came back from the same code).
-import type { RestartMark } from '../store/watch-model.ts';
-import type { SlackThread } from '../store/model.ts';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Catalog } from '../catalog/index.ts';
+import type { SlackThread, Store } from '../store/model.ts';
+import { DynamoWatchStore } from '../store/watch-dynamo.ts';
+import type { RestartMark, WatchStore } from '../store/watch-model.ts';
+
+/** Default regression window when the catalog was built by hand. */
+const REGRESSION_HOURS = 24;
 
 export function restartMarkOf(input: {
   service: string;
@@ -31,3 +37,19 @@ export function restartMarkOf(input: {
     until: new Date(input.restartedAt + input.regressionHours * 3_600_000).toISOString(),
   };
 }
+
+export function watchStoreFor(env: Readonly<Record<string, string | undefined>>, requestTimeoutMs = 5_000): WatchStore {
+  const table = env['LEAKHOUND_TABLE'];
+  if (!table) throw new Error('configuration: LEAKHOUND_TABLE (the DynamoDB table) is not set');
+  return new DynamoWatchStore({ client: new DynamoDBClient({ maxAttempts: 3 }), tableName: table, requestTimeoutMs });
+}
+
+/** The worker's `afterRestart`: the watch keeps watching the service for `regressionHours`. */
+export function markRestartHook(catalog: Catalog, store: Pick<Store, 'getIncident'>, watch: WatchStore) {
+  return async (done: { service: string; incidentId: string | null; at: number; reportJson: string | null }): Promise<void> => {
+    const incident = done.incidentId ? await store.getIncident(done.incidentId) : null;
+    const hours = catalog.defaults.watch?.regressionHours ?? REGRESSION_HOURS;
+    await watch.markRestart(restartMarkOf({ ...done, restartedAt: done.at, thread: incident?.thread ?? null, regressionHours: hours }));
+  };
+}
+
