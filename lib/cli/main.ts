@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<Command>> = {
   triage: async () => (await import('./triage.ts')).triageCommand,
   demo: async () => (await import('./demo.ts')).demoCommand,
   dev: async () => (await import('./dev.ts')).devCommand,
+  watch: async () => (await import('./watch.ts')).watchCommand,
 };
 
 function usage(): string {

@@ -10,6 +10,7 @@ import { buildReport, type Report } from '../triage/index.ts';
 import type { GatherDeps } from '../triage/gather.ts';
 import type { Gap } from '../triage/report.ts';
 import type { WatchSample } from '../store/watch-model.ts';
+import { culpritKey } from './restart-mark.ts';
 
 export interface ReadFleetOptions {
   /** Epoch ms by which the run must be done. */
@@ -129,6 +130,8 @@ export function sampleOf(service: Service, report: Report, snapshot: Snapshot | 
     poolMax: sum(pools.map((p) => p.max)),
     dbInUse: snapshot ? (report.capacity.inUse ?? snapshot.sessions.length) : null,
     dbAvailable: report.capacity.available,
-    culprit: report.verdict.culprit?.function || null,
+    // The verdict's culprit, else the first finding that names code (a session-side finding may
+    // lead while the dumps name the function).
+    culprit: culpritKey(report.verdict.culprit) ?? report.findings.map((f) => culpritKey(f.culprit)).find((k) => k !== null) ?? null,
   };
 }

@@ -10,6 +10,24 @@ import type { RestartMark, WatchStore } from '../store/watch-model.ts';
 /** Default regression window when the catalog was built by hand. */
 const REGRESSION_HOURS = 24;
 
+/**
+ * What "same culprit" compares: the culprit function, or when only pprof labels name it (a
+ * leaked awaitDone goroutine's stack holds no application frame), its labels.
+ */
+export function culpritKey(c: { function?: unknown; labels?: unknown } | null | undefined): string | null {
+  if (!c) return null;
+  if (typeof c.function === 'string' && c.function) return c.function.slice(0, 500);
+  if (c.labels && typeof c.labels === 'object') {
+    const text = Object.entries(c.labels as Record<string, unknown>)
+      .filter(([, v]) => typeof v === 'string')
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(' ');
+    return text ? text.slice(0, 500) : null;
+  }
+  return null;
+}
+
 export function restartMarkOf(input: {
   service: string;
   incidentId: string | null;
@@ -22,8 +40,8 @@ export function restartMarkOf(input: {
   let culprit: string | null = null;
   if (input.reportJson) {
     try {
-      const fn = (JSON.parse(input.reportJson) as { verdict?: { culprit?: { function?: unknown } | null } }).verdict?.culprit?.function;
-      culprit = typeof fn === 'string' && fn ? fn.slice(0, 500) : null;
+      const report = JSON.parse(input.reportJson) as { verdict?: { culprit?: { function?: unknown; labels?: unknown } | null }; findings?: Array<{ culprit?: { function?: unknown; labels?: unknown } | null }> };
+      culprit = culpritKey(report.verdict?.culprit) ?? (report.findings ?? []).map((f) => culpritKey(f.culprit)).find((k) => k !== null) ?? null;
     } catch {
       culprit = null;
     }
