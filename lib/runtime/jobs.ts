@@ -187,5 +187,9 @@ async function verify(job: VerifyJob, deps: WorkerDeps): Promise<void> {
   const check = await runVerificationCheck({ job, read: () => readVerification(service, deps.gather), queue: deps.queue });
   if (check.readError) deps.log.warn('verification reading failed', { service: service.name, reason: describeError(check.readError) });
   // The first result and the last one are news; the checks in between stay quiet.
-  if (check.first || check.final) await say(deps, job, verificationNote(job.action, check));
+  if (check.first || check.final) {
+    await say(deps, job, verificationNote(job.action, check));
+    // On the record too: the postmortem's timeline reads the audit log.
+    await deps.store.appendAudit({ actor: 'leakhound', action: `verification.${check.verdict.verdict}`, target: `${job.action} of ${job.service}`, incidentId: job.incidentId, result: check.verdict.reasons.join('; ').slice(0, 2000) || check.verdict.verdict });
+  }
 }
