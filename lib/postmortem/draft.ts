@@ -31,6 +31,7 @@ const who = (actor: string) => (actor === 'leakhound' ? 'Leakhound' : /^[UW][A-Z
 const utc = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
 
 export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${Math.max(0, Math.round(ms / 1000))} s`;
   const minutes = Math.max(0, Math.round(ms / 60_000));
   if (minutes < 60) return `${minutes} min`;
   const h = Math.floor(minutes / 60);
@@ -42,7 +43,8 @@ const ACTIONS: Record<string, string> = {
   'restart.requested': 'requested a restart',
   'restart.approved': 'approved the restart',
   'restart.denied': 'denied the restart',
-  'restart.refused': 'was refused approval',
+  'restart.approve-refused': 'tried to approve the restart',
+  'triage.posted': 'posted the triage',
   'restart.started': 'started the restart',
   'restart.completed': 'completed the restart',
   'restart.failed': 'restart failed',
@@ -52,7 +54,12 @@ const ACTIONS: Record<string, string> = {
   'terminate.completed': 'terminated the sessions',
   'triage.full.requested': 'asked for a new triage',
   'incident.silenced': 'silenced the incident',
+  'postmortem.requested': 'asked for this postmortem draft',
+  'postmortem.drafted': 'drafted the postmortem',
 };
+
+/** An audit action in words: the table above, else `verification.pass` → "verification: pass". */
+const actionText = (action: string): string => ACTIONS[action] ?? action.replace('.', ': ').replace(/[.-]/g, ' ');
 
 interface Row {
   at: string;
@@ -63,11 +70,14 @@ interface Row {
 function timeline(input: PostmortemInput): Row[] {
   const { incident, report } = input;
   const rows: Row[] = [{ at: incident.firstSeen, who: 'alarm', what: `${incident.kind} fired for ${incident.service}` }];
-  if (report) rows.push({ at: report.createdAt, who: 'Leakhound', what: `triage: ${report.verdict.headline}` });
+  // The Report kept as evidence is the one taken just before the restart (the triage posted at
+  // the alarm is in the audit log as triage.posted).
+  if (report) rows.push({ at: report.createdAt, who: 'Leakhound', what: `evidence triage before the remedy: ${report.verdict.headline}` });
   for (const e of input.audit) {
-    const verb = ACTIONS[e.action] ?? e.action.replace(/\./g, ' ');
+    const verb = actionText(e.action);
     const refused = e.result.startsWith('refused');
-    rows.push({ at: e.at, who: who(e.actor), what: `${verb}${e.target ? ` (${e.target})` : ''}${refused || e.action.startsWith('verification') || e.action.endsWith('failed') ? `: ${e.result}` : ''}` });
+    const said = refused || e.action.startsWith('verification') || e.action.endsWith('failed') || e.action === 'triage.posted';
+    rows.push({ at: e.at, who: who(e.actor), what: `${verb}${e.target && e.action !== 'triage.posted' ? ` (${e.target})` : ''}${said ? `: ${e.result}` : ''}` });
   }
   if (incident.reopenCount > 0) rows.push({ at: incident.lastSeen, who: 'alarm', what: `fired again (${incident.reopenCount} reopening${incident.reopenCount === 1 ? '' : 's'})` });
   if (incident.resolvedAt) rows.push({ at: incident.resolvedAt, who: 'alarm', what: 'back to OK: incident resolved' });
@@ -79,7 +89,9 @@ export function draftPostmortem(input: PostmortemInput): Postmortem {
   const end = incident.resolvedAt ? Date.parse(incident.resolvedAt) : input.now;
   const duration = formatDuration(end - Date.parse(incident.firstSeen));
   const headline = report?.verdict.headline ?? 'no triage Report was saved for this incident';
-  const title = `Postmortem draft: ${incident.service} — ${report ? report.verdict.headline.split(':')[0] : incident.kind} (${incident.firstSeen.slice(0, 10)})`;
+  const kind = report?.verdict.kind;
+  const what = kind === undefined ? incident.kind : isFindingKind(kind) ? signatureByKind(kind).title : kind.replace(/-/g, ' ');
+  const title = `Postmortem draft: ${incident.service} — ${what} (${incident.firstSeen.slice(0, 10)})`;
   const restarted = audit.some((e) => e.action === 'restart.completed');
   const verification = [...audit].reverse().find((e) => e.action.startsWith('verification.'));
   const lines: string[] = [];
@@ -116,9 +128,9 @@ export function draftPostmortem(input: PostmortemInput): Postmortem {
     const top = report.findings[0];
     const culprit = report.verdict.culprit ?? top?.culprit ?? null;
     if (culprit) push(`- Culprit: \`${cell(describeCulprit(culprit))}\`${culprit.evidence === 'labels' ? ' (named by the pprof labels of the leaked goroutines)' : ''}.`);
-    const kind = report.verdict.kind;
-    if (isFindingKind(kind)) push(`- Signature: ${signatureByKind(kind).title}: goroutines parked in \`${signatureByKind(kind).lead}\`.`);
-    else push(`- Signature: ${kind} (seen on the database side).`);
+    const verdictKind = report.verdict.kind;
+    if (isFindingKind(verdictKind)) push(`- Signature: ${signatureByKind(verdictKind).title}: goroutines parked in \`${signatureByKind(verdictKind).lead}\`.`);
+    else push(`- Signature: ${verdictKind} (seen on the database side).`);
     const evidence = report.findings.slice(0, 3).flatMap((f) => f.evidence.slice(0, 4).map((e) => `  - ${cell(e.text)}`));
     if (evidence.length) push('- Evidence:', ...evidence);
     const fingerprints = [...new Set(report.findings.flatMap((f) => f.fingerprints))].slice(0, 5);
@@ -128,7 +140,7 @@ export function draftPostmortem(input: PostmortemInput): Postmortem {
 
   push('## Remediation taken', '');
   const remedies = audit.filter((e) => /^(restart|terminate|verification)\./.test(e.action) && !e.action.endsWith('.requested'));
-  if (remedies.length) for (const e of remedies) push(`- ${utc(e.at)}: ${cell(who(e.actor))} ${cell(ACTIONS[e.action] ?? e.action)} — ${cell(e.result)}`);
+  if (remedies.length) for (const e of remedies) push(`- ${utc(e.at)}: ${cell(who(e.actor))} ${cell(actionText(e.action))} — ${cell(e.result)}`);
   else push('- None recorded by Leakhound.');
   push('');
 

@@ -17,6 +17,8 @@ import type { GatherDeps } from '../triage/gather.ts';
 import { collectEvidence, readVerification } from '../triage/remedy.ts';
 import { triageService, type Report } from '../triage/index.ts';
 import { alertNameOfUnmapped } from './ingest.ts';
+import { runPostmortemJob } from '../postmortem/job.ts';
+import type { EvidenceReader } from '../postmortem/evidence.ts';
 import { describeError, type Log } from './log.ts';
 import { restartNote, terminateNote, unmappedNote, verificationNote } from './notes.ts';
 
@@ -37,6 +39,8 @@ export interface WorkerDeps {
   minAgeMs?: number;
   /** When the checks after a remedy run; default the deployed schedule (after 2 min, then every 5 for 30). */
   verification?: VerificationSchedule;
+  /** Where the postmortem reads the incident's saved evidence (report.json); absent: drafted without it. */
+  evidenceReader?: EvidenceReader;
   /** Told of every restart that was done (the watch keeps watching the service for a regression). */
   afterRestart?: (done: { service: string; incidentId: string | null; at: number; reportJson: string | null }) => Promise<void>;
 }
@@ -54,6 +58,8 @@ export function createJobHandler(deps: WorkerDeps): JobHandler {
         return terminate(job, deps);
       case 'verify':
         return verify(job, deps);
+      case 'postmortem':
+        return postmortem(job, deps);
     }
   };
   return async (job, meta) => {
@@ -103,6 +109,8 @@ async function triage(job: Extract<Job, { type: 'triage' }>, deps: WorkerDeps): 
   const replyTo = job.respondTo?.user ? { channel: job.respondTo.channel, user: job.respondTo.user } : null;
   const graph = incident ? await graphOf(deps, service, report) : null;
   await deps.poster.answerReport(report, { incident, replyTo, requestedBy: job.requestedBy, graph });
+  // On the record: the postmortem's timeline starts with what the bot said and when.
+  if (incident) await deps.store.appendAudit({ actor: 'leakhound', action: 'triage.posted', target: service.name, incidentId: incident.id, result: report.verdict.headline.slice(0, 2000) });
 
   if (job.trigger === 'button' && job.scope === 'sessions' && job.requestedBy) {
     const wanted = new Set(report.actions.find((a) => a.kind === 'terminate-sessions')?.sessionIds ?? []);
@@ -192,4 +200,8 @@ async function verify(job: VerifyJob, deps: WorkerDeps): Promise<void> {
     // On the record too: the postmortem's timeline reads the audit log.
     await deps.store.appendAudit({ actor: 'leakhound', action: `verification.${check.verdict.verdict}`, target: `${job.action} of ${job.service}`, incidentId: job.incidentId, result: check.verdict.reasons.join('; ').slice(0, 2000) || check.verdict.verdict });
   }
+}
+
+async function postmortem(job: Extract<Job, { type: 'postmortem' }>, deps: WorkerDeps): Promise<void> {
+  await runPostmortemJob(job, { store: deps.store, poster: deps.poster, evidence: deps.evidenceReader ?? null, save: deps.evidence, log: deps.log });
 }

@@ -17,6 +17,7 @@ import { lazy } from './lazy.ts';
 import { createLog, type Log } from './log.ts';
 import { awsSecretReader } from './aws-secrets.ts';
 import { markRestartHook, watchStoreFor } from '../watch/restart-mark.ts';
+import { DirectoryEvidenceReader, S3EvidenceReader } from '../postmortem/evidence.ts';
 
 export const workerLog: Log = createLog('worker');
 
@@ -55,6 +56,10 @@ export function workerDeps(core: CoreContext, log: Log = workerLog): WorkerDeps 
     cloudwatch,
     restartSeconds: cfg.LEAKHOUND_RESTART_SECONDS,
     log,
+    // The postmortem reads the Report saved before the restart.
+    evidenceReader: cfg.LEAKHOUND_EVIDENCE_BUCKET
+      ? new S3EvidenceReader({ client: new S3Client(region ? { region } : {}), bucket: cfg.LEAKHOUND_EVIDENCE_BUCKET })
+      : new DirectoryEvidenceReader(join(tmpdir(), 'leakhound-evidence')),
     // A done restart starts the watch's regression window for the service.
     afterRestart: markRestartHook(catalog, core.store, watchStoreFor(core.env)),
   };
