@@ -1,8 +1,8 @@
 // Lambda entry for alarms: the SNS topic CloudWatch alarms notify, and the EventBridge rule on
 // "CloudWatch Alarm State Change". Records become incidents (deduplicated) and triage jobs.
-import { handleAlarmEvent, type AlarmEventResult } from '../lib/runtime/alarm.ts';
-import { coreContext, type CoreContext } from '../lib/runtime/context.ts';
-import { createLog, describeError } from '../lib/runtime/log.ts';
+import { handleAlarmEvent, type AlarmEventResult } from '../lib/intake/alarm-event.ts';
+import { coreContext, type CoreContext } from '../lib/wiring/core.ts';
+import { createLog, describeError } from '../lib/lambda/log.ts';
 
 const log = createLog('alarm');
 

@@ -5,7 +5,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { loadCatalog } from '../lib/catalog/parse.ts';
 import { SqsJobQueue } from '../lib/jobs/sqs.ts';
-import type { AwsEvent, AwsResponse, SlackLambdaHandler } from '../lib/slack/lambda.ts';
+import type { AwsEvent, AwsResponse, SlackLambdaHandler } from '../lib/slack/app/lambda-receiver.ts';
 import { createDynamoStore } from '../lib/store/dynamo.ts';
 
 const envSchema = z.object({
@@ -23,7 +23,7 @@ async function init(): Promise<SlackLambdaHandler> {
   const parsed = envSchema.safeParse(process.env);
   if (!parsed.success) throw new Error(`missing or invalid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
   const env = parsed.data;
-  const { createSlackLambdaHandler } = await import('../lib/slack/lambda.ts');
+  const { createSlackLambdaHandler } = await import('../lib/slack/app/lambda-receiver.ts');
   const loaded = await loadCatalog(env.LEAKHOUND_CONFIG, process.env);
   if (!loaded.ok) throw loaded.error;
   return createSlackLambdaHandler({

@@ -1,11 +1,11 @@
 // Lambda entry for the job queue (SQS, ReportBatchItemFailures): each record's job runs through
-// lib/runtime/jobs.ts; the records that failed are retried alone, and land in the DLQ after
+// lib/worker/run-job.ts; the records that failed are retried alone, and land in the DLQ after
 // maxReceiveCount. Jobs not due yet (delays past SQS's 15 minutes) go back on the queue.
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { handleSqsBatch } from '../lib/jobs/sqs.ts';
-import { createJobHandler, type WorkerDeps } from '../lib/runtime/jobs.ts';
-import { describeError } from '../lib/runtime/log.ts';
-import { workerContext, workerLog } from '../lib/runtime/worker-context.ts';
+import { createJobHandler, type WorkerDeps } from '../lib/worker/run-job.ts';
+import { describeError } from '../lib/lambda/log.ts';
+import { workerContext, workerLog } from '../lib/wiring/worker.ts';
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   let deps: WorkerDeps;

@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/alarm.ts';
-import { handleAlarmEvent } from '../../lib/runtime/alarm.ts';
-import { coreContext, type CoreContext } from '../../lib/runtime/context.ts';
-import { retriageKey } from '../../lib/runtime/ingest.ts';
+import { handleAlarmEvent } from '../../lib/intake/alarm-event.ts';
+import { coreContext, type CoreContext } from '../../lib/wiring/core.ts';
+import { retriageKey } from '../../lib/intake/ingest.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
 import { alarmMessage, fixture, ingestDeps, RecordingQueue, testCatalog } from './support.ts';
 

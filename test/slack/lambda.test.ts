@@ -2,8 +2,8 @@
 // Bolt's AwsLambdaReceiver to our listeners; the Web API is the local fake; the store and the
 // queue are the in-memory ones.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { messageToText } from '../../lib/slack/console-text.ts';
-import { ACTIONS } from '../../lib/slack/ids.ts';
+import { messageToText } from '../../lib/slack/render/console-text.ts';
+import { ACTIONS } from '../../lib/slack/render/action-ids.ts';
 import { SIGNING_SECRET, apiGatewayEvent, blockActionBody, commandBody, sign } from './support/events.ts';
 import { harness, type Harness } from './support/fixtures.ts';
 

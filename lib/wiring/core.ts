@@ -1,7 +1,7 @@
 // What every function shares, built from the environment once per container on first use:
 // the environment (with its secrets, for the functions that need any), the catalog, the store
-// and the queue. Each function adds its own parts on top (webhook-context.ts,
-// worker-context.ts), so a bundle carries only what its function needs.
+// and the queue. Each function adds its own parts on top (webhook.ts,
+// worker.ts), so a bundle carries only what its function needs.
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadCatalog } from '../catalog/parse.ts';
 import type { Catalog, Env, SecretReader } from '../catalog/index.ts';
@@ -9,9 +9,9 @@ import { SqsJobQueue } from '../jobs/sqs.ts';
 import type { JobQueue } from '../jobs/model.ts';
 import { createDynamoStore } from '../store/dynamo.ts';
 import type { Store } from '../store/model.ts';
-import { coreEnvSchema, readEnv } from './env.ts';
-import { lazy } from './lazy.ts';
-import { withSecrets } from './secrets.ts';
+import { coreEnvSchema, readEnv } from '../lambda/env.ts';
+import { lazy } from '../lambda/lazy.ts';
+import { withSecrets } from '../lambda/secrets.ts';
 
 export interface CoreContext {
   /** process.env, with the secret's values filled in when a reader was given. */

@@ -1,14 +1,14 @@
 // Every message that is not a Report: triage progress, resolved, the approval request and its
 // outcome, thread notes for each approval step, and the /leak answers (help, status, unknown,
-// queued). Pure, like blocks.ts, and within the same limits.
-import { redact, redactDeep } from '../redact/index.ts';
-import type { Approvers, RestartTarget } from '../catalog/model.ts';
-import type { Approval, ApprovalSubject, Incident } from '../store/model.ts';
-import type { ApprovalRefusal } from '../store/approval-policy.ts';
-import type { Progress } from '../triage/gather.ts';
-import { formatAge } from '../sessions/age.ts';
-import { ACTIONS, encodeTarget } from './ids.ts';
-import { actions, button, context, header, incidentMetadata, message, mrkdwnToPlain, plainMessage, section, type KnownBlock, type SlackMessage } from './message.ts';
+// queued). Pure, like report.ts, and within the same limits.
+import { redact, redactDeep } from '../../redact/index.ts';
+import type { Approvers, RestartTarget } from '../../catalog/model.ts';
+import type { Approval, ApprovalSubject, Incident } from '../../store/model.ts';
+import type { ApprovalRefusal } from '../../remediation/approval-policy.ts';
+import type { Progress } from '../../triage/gather.ts';
+import { formatAge } from '../../sessions/age.ts';
+import { ACTIONS, encodeTarget } from './action-ids.ts';
+import { actions, button, context, header, incidentMetadata, message, mrkdwnToPlain, plainMessage, section, type KnownBlock, type SlackMessage } from './block-kit.ts';
 import { LIMITS, bold, channelMention, code, fitLines, mention, plural, safe, slackDate, usergroupMention } from './mrkdwn.ts';
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // A SlackMessage as terminal text: what a person would read in Slack, block by block, with
 // mrkdwn turned back into plain characters. Used by the console sink (npm run dev, demo, CLI).
-import type { KnownBlock, SlackMessage } from './message.ts';
+import type { KnownBlock, SlackMessage } from './block-kit.ts';
 
 /** Drops *bold* and _italic_ markers outside code spans and blocks (the terminal has neither). */
 function stripEmphasis(s: string): string {

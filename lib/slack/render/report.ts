@@ -2,13 +2,13 @@
 // whatever the Report holds (long lists end in "+N more"; nothing is ever rejected).
 // The incident's top message is the summary (verdict, capacity, culprit, buttons); the details
 // (every finding with its evidence, the replica table, gaps, all actions) go into the thread.
-import { redact } from '../redact/index.ts';
-import { describeCulprit } from '../goroutines/classify.ts';
-import type { Culprit } from '../goroutines/model.ts';
-import { formatAge } from '../sessions/age.ts';
-import { alignColumns, poolerLines, replicaTableRows, restsOnSentence, sessionsSentence } from '../triage/present.ts';
-import type { Action, Report, ReportFinding } from '../triage/report.ts';
-import { ACTIONS, encodeTarget, type ButtonTarget } from './ids.ts';
+import { redact } from '../../redact/index.ts';
+import { describeCulprit } from '../../goroutines/classify.ts';
+import type { Culprit } from '../../goroutines/model.ts';
+import { formatAge } from '../../sessions/age.ts';
+import { alignColumns, poolerLines, replicaTableRows, restsOnSentence, sessionsSentence } from '../../triage/present.ts';
+import type { Action, Report, ReportFinding } from '../../triage/report.ts';
+import { ACTIONS, encodeTarget, type ButtonTarget } from './action-ids.ts';
 import {
   actions,
   button,
@@ -22,7 +22,7 @@ import {
   type Button,
   type KnownBlock,
   type SlackMessage,
-} from './message.ts';
+} from './block-kit.ts';
 import { LIMITS, bold, code, codeBlock, escapeText, fitLines, plural, safe, slackDate } from './mrkdwn.ts';
 
 export * from './messages.ts';

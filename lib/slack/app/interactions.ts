@@ -6,12 +6,12 @@
 // not the requester under the two-person rule, before expiry) AND the store's conditional
 // `transition(requested → approved)` succeeds. Only that winner enqueues the restart job, so
 // double clicks, two approvers at once and retried requests give exactly one.
-import type { Catalog, Service } from '../catalog/model.ts';
-import { decideApproval, type ApprovalRefusal } from '../store/approval-policy.ts';
-import type { Approval, Incident, Store } from '../store/model.ts';
-import type { ServiceSubcommand } from './command.ts';
-import type { ButtonTarget } from './ids.ts';
-import { plainMessage, type SlackMessage } from './message.ts';
+import type { Catalog, Service } from '../../catalog/model.ts';
+import { decideApproval, type ApprovalRefusal } from '../../remediation/approval-policy.ts';
+import type { Approval, Incident, Store } from '../../store/model.ts';
+import type { ServiceSubcommand } from './leak-command.ts';
+import type { ButtonTarget } from '../render/action-ids.ts';
+import { plainMessage, type SlackMessage } from '../render/block-kit.ts';
 import {
   describeSubject,
   renderApprovalOutcome,
@@ -21,9 +21,9 @@ import {
   renderQueued,
   type ApprovalStepNote,
   type ApprovalView,
-} from './messages.ts';
-import { channelMention, code, mention, slackDate } from './mrkdwn.ts';
-import type { JobInput, JobQueue, Notification, Notifier } from './ports.ts';
+} from '../render/messages.ts';
+import { channelMention, code, mention, slackDate } from '../render/mrkdwn.ts';
+import type { JobInput, JobQueue, Notification, Notifier } from './notifier.ts';
 import { SILENCE_ACTION, SILENCE_MINUTES, silenceResult } from './silence.ts';
 
 export interface InteractionDeps {
@@ -139,7 +139,7 @@ export async function onRerun(deps: InteractionDeps, target: ButtonTarget, click
 /**
  * Terminate: the request must name sessions exactly (pid + start time), which only a fresh
  * snapshot gives, so the click queues a sessions read (trigger `button`, scope `sessions`) and
- * the worker posts the approval request with `requestTermination` (see termination.ts).
+ * the worker posts the approval request with `requestTermination` (see lib/worker/termination-request.ts).
  */
 export async function onTerminate(deps: InteractionDeps, target: ButtonTarget, click: Click): Promise<void> {
   const r = await resolveTarget(deps, target, { action: 'terminate.requested', actor: click.user, open: true });

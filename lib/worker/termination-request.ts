@@ -3,12 +3,12 @@
 // that snapshot condemned. The request names each session by pid and start time, so a stale
 // approval can never end a newer session that reused the pid.
 import type { Service } from '../catalog/model.ts';
-import type { TerminationTarget } from '../sessions/terminate.ts';
+import type { TerminationTarget } from '../sessions/terminate-guarded.ts';
 import type { Approval, Incident, Store } from '../store/model.ts';
-import { plainMessage } from './message.ts';
-import { describeSubject, renderApprovalRequest } from './messages.ts';
-import { code, mention } from './mrkdwn.ts';
-import type { IncidentPoster, ReplyTo } from './poster.ts';
+import { plainMessage } from '../slack/render/block-kit.ts';
+import { describeSubject, renderApprovalRequest } from '../slack/render/messages.ts';
+import { code, mention } from '../slack/render/mrkdwn.ts';
+import type { IncidentPoster, ReplyTo } from '../slack/post/poster.ts';
 
 export interface TerminationRequestInput {
   service: Service;

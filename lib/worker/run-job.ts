@@ -9,16 +9,16 @@ import { readingSchema, type Job, type JobHandler, type JobQueue, type Reading, 
 import { fetchMetricsGraph, type CloudWatchLike } from '../metrics/index.ts';
 import { DEFAULT_VERIFICATION, runRestart, runTerminate, runVerificationCheck, type EvidenceItem, type EvidenceStore, type Executors, type VerificationPlan } from '../remediation/index.ts';
 import { takeSnapshot, terminationTargetFor, type Snapshot } from '../sessions/index.ts';
-import type { IncidentPoster, GraphImage } from '../slack/poster.ts';
-import { plainMessage, type SlackMessage } from '../slack/message.ts';
-import { requestTermination } from '../slack/termination.ts';
+import type { IncidentPoster, GraphImage } from '../slack/post/poster.ts';
+import { plainMessage, type SlackMessage } from '../slack/render/block-kit.ts';
+import { requestTermination } from './termination-request.ts';
 import type { Incident, Store } from '../store/model.ts';
 import type { GatherDeps } from '../triage/gather.ts';
-import { collectEvidence, readVerification } from '../triage/remedy.ts';
+import { collectEvidence, readVerification } from '../triage/remediation-inputs.ts';
 import { triageService, type Report } from '../triage/index.ts';
-import { alertNameOfUnmapped } from './ingest.ts';
-import { describeError, type Log } from './log.ts';
-import { restartNote, terminateNote, unmappedNote, verificationNote } from './notes.ts';
+import { alertNameOfUnmapped } from '../intake/ingest.ts';
+import { describeError, type Log } from '../lambda/log.ts';
+import { restartNote, terminateNote, unmappedNote, verificationNote } from './thread-notes.ts';
 
 export interface WorkerDeps {
   catalog: Catalog;

@@ -1,7 +1,7 @@
 // Sends Notifications through the poster (threads created once, writes paced per channel).
 // A notification for an incident that is gone is skipped and reported, not retried forever.
-import type { Store } from '../store/model.ts';
-import type { Notification, Notifier } from './ports.ts';
+import type { Store } from '../../store/model.ts';
+import type { Notification, Notifier } from '../app/notifier.ts';
 import type { IncidentPoster } from './poster.ts';
 
 export interface NotifyResult {

@@ -4,9 +4,9 @@
 // a thread note, an ephemeral refusal) after their ack, bounded by a short timeout; the real
 // work (triage, restart, termination) always goes to the queue.
 import { z } from 'zod';
-import type { SlackMessage } from './message.ts';
+import type { SlackMessage } from '../render/block-kit.ts';
 
-export type { JobQueue, JobInput } from '../jobs/model.ts';
+export type { JobQueue, JobInput } from '../../jobs/model.ts';
 
 /** Where a notification goes. */
 export type Notification =

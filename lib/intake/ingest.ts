@@ -8,7 +8,7 @@ import type { JobQueue } from '../jobs/model.ts';
 import { redact } from '../redact/index.ts';
 import type { AlarmOutcome, Store } from '../store/model.ts';
 import { wellFormed } from '../store/records.ts';
-import type { Log } from './log.ts';
+import type { Log } from '../lambda/log.ts';
 
 export interface IngestDeps {
   catalog: Catalog;

@@ -2,7 +2,7 @@
 // entity or a surrogate pair in half, and scrubbing anything that looks like a credential before
 // it can leave the bot. Pure.
 
-import { redact } from '../redact/index.ts';
+import { redact } from '../../redact/index.ts';
 
 /** Block Kit limits (https://docs.slack.dev/reference/block-kit). Kept in one place so tests check against the same numbers. */
 export const LIMITS = {

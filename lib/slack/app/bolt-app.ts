@@ -2,21 +2,21 @@
 // (AwsLambdaReceiver on Lambda, Socket Mode locally); Bolt verifies signatures and timestamps.
 // Every listener validates its payload with zod, acks, claims the request in the store (so a
 // retried delivery does nothing twice) and hands the work to the queue. None awaits triage.
-import { redact } from '../redact/index.ts';
+import { redact } from '../../redact/index.ts';
 import { App, LogLevel, type Logger, type Receiver } from '@slack/bolt';
 import { z } from 'zod';
-import type { Catalog } from '../catalog/model.ts';
-import type { Store } from '../store/model.ts';
-import { LISTENER_RETRY, createSlackClient } from './client.ts';
-import { parseLeakCommand, serviceNames } from './command.ts';
-import { ACTIONS, buttonTargetSchema, type ButtonTarget } from './ids.ts';
+import type { Catalog } from '../../catalog/model.ts';
+import type { Store } from '../../store/model.ts';
+import { LISTENER_RETRY, createSlackClient } from '../post/web-client.ts';
+import { parseLeakCommand, serviceNames } from './leak-command.ts';
+import { ACTIONS, buttonTargetSchema, type ButtonTarget } from '../render/action-ids.ts';
 import { decide, onRerun, onSilence, onTerminate, queueTriage, requestRestart, type Click, type InteractionDeps } from './interactions.ts';
-import { plainMessage, type SlackMessage } from './message.ts';
-import { renderError, renderHelp, renderStatus, renderUnknownService, renderUnknownSubcommand } from './messages.ts';
-import { PosterNotifier } from './notify.ts';
-import type { JobQueue, Notifier } from './ports.ts';
-import { IncidentPoster } from './poster.ts';
-import { WebApiSink, redactMessage } from './sink.ts';
+import { plainMessage, type SlackMessage } from '../render/block-kit.ts';
+import { renderError, renderHelp, renderStatus, renderUnknownService, renderUnknownSubcommand } from '../render/messages.ts';
+import { PosterNotifier } from '../post/notify.ts';
+import type { JobQueue, Notifier } from './notifier.ts';
+import { IncidentPoster } from '../post/poster.ts';
+import { WebApiSink, redactMessage } from '../post/sink.ts';
 import { UsergroupMembers } from './usergroups.ts';
 
 export interface SlackAppOptions {
@@ -26,7 +26,7 @@ export interface SlackAppOptions {
   store: Store;
   queue: JobQueue;
   catalog: Catalog;
-  /** Default: post through the Web API right after the ack (see ports.ts). */
+  /** Default: post through the Web API right after the ack (see notifier.ts). */
   notifier?: Notifier;
   /** Values that must never appear in a message (the bot token is always one). */
   secrets?: readonly string[];

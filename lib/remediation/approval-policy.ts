@@ -2,7 +2,7 @@
 // lookup; the caller then makes the decision stick with a conditional `transition`, which is
 // what stops two approvers (or a double click) from both winning.
 import type { Approvers } from '../catalog/model.ts';
-import type { Approval } from './model.ts';
+import type { Approval } from '../store/model.ts';
 
 export type ApprovalRefusal = 'not-an-approver' | 'self-approval' | 'expired' | 'already-decided';
 

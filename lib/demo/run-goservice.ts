@@ -1,4 +1,4 @@
-// Builds and drives test/goservice ("billing-api"), the real Go service that leaks database
+// Builds and drives lib/demo/goservice ("billing-api"), the real Go service that leaks database
 // connections. Used by integration tests, test/support/capture-fixtures.ts and bench/.
 //
 //   const bin = await buildGoService();                       // cached by a hash of the Go sources
@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, '..', '..');
-export const GO_SOURCE_DIR = join(REPO_ROOT, 'test', 'goservice');
+export const GO_SOURCE_DIR = join(REPO_ROOT, 'lib', 'demo', 'goservice');
 /** Import path the sources are built under (it shows in file paths of every dump). */
 export const GO_IMPORT_PATH = 'github.com/acme/billing-api';
 /** Where Debian's golang-github-*-dev packages put lib/pq, go-sql-driver/mysql, sqlx and client_golang. */

@@ -1,9 +1,9 @@
 // Where Slack messages go: the Web API (WebApiSink) or the terminal (ConsoleSink, for npm run dev,
 // the demo and the CLI: it prints exactly what Slack would get, as readable text).
 import type { WebClient } from '@slack/web-api';
-import { escapeControlKeepLines, redactDeep } from '../redact/index.ts';
-import { messageToText } from './console-text.ts';
-import type { SlackMessage } from './message.ts';
+import { escapeControlKeepLines, redactDeep } from '../../redact/index.ts';
+import { messageToText } from '../render/console-text.ts';
+import type { SlackMessage } from '../render/block-kit.ts';
 
 export interface PostTarget {
   channel: string;

@@ -8,7 +8,7 @@
 import { parse as parseQuery } from 'node:querystring';
 import { AwsLambdaReceiver, LogLevel, verifySlackRequest, type Logger } from '@slack/bolt';
 import { z } from 'zod';
-import { createSlackApp, type SlackAppOptions } from './app.ts';
+import { createSlackApp, type SlackAppOptions } from './bolt-app.ts';
 
 type AwsHandler = ReturnType<AwsLambdaReceiver['toHandler']>;
 /** API Gateway REST (v1) or HTTP API (v2) event, as the receiver reads it. */

@@ -1,13 +1,13 @@
 // The webhook function's parts: the shared context (with the secret read) plus each source's
 // credentials and the SNS verifier, built once per container.
-import { buildCoreContext, type CoreContext } from './context.ts';
-import { readEnv, webhookEnvSchema } from './env.ts';
-import { lazy } from './lazy.ts';
-import { createLog, type Log } from './log.ts';
-import { secretsManagerReader } from './aws-secrets.ts';
-import { SnsVerifier, fetchText } from './sns.ts';
-import type { WebhookDeps } from './webhook-app.ts';
-import { sourceAuth } from './webhook-auth.ts';
+import { buildCoreContext, type CoreContext } from './core.ts';
+import { readEnv, webhookEnvSchema } from '../lambda/env.ts';
+import { lazy } from '../lambda/lazy.ts';
+import { createLog, type Log } from '../lambda/log.ts';
+import { secretsManagerReader } from '../lambda/aws-secrets.ts';
+import { SnsVerifier, fetchText } from '../webhook/sns-signature.ts';
+import type { WebhookDeps } from '../webhook/app.ts';
+import { sourceAuth } from '../webhook/source-auth.ts';
 
 export const webhookLog: Log = createLog('webhook');
 

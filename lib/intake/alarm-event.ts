@@ -6,7 +6,7 @@
 import { parseAlerts } from '../alerts/parse.ts';
 import type { AlertSource } from '../alerts/model.ts';
 import { ingestAlerts, summarise, type IngestDeps, type RouteOutcome } from './ingest.ts';
-import { describeError } from './log.ts';
+import { describeError } from '../lambda/log.ts';
 
 export interface AlarmEventResult {
   records: number;

@@ -6,10 +6,10 @@ import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { parseAlerts } from '../alerts/parse.ts';
 import type { Alert } from '../alerts/model.ts';
-import { ingestAlerts, summarise, type IngestDeps } from './ingest.ts';
-import { describeError, type Log } from './log.ts';
-import { SNS_FORBIDDEN, isSubscribeUrl, type SnsVerifier, type TextFetcher } from './sns.ts';
-import { checkAuth, type SourceAuth } from './webhook-auth.ts';
+import { ingestAlerts, summarise, type IngestDeps } from '../intake/ingest.ts';
+import { describeError, type Log } from '../lambda/log.ts';
+import { SNS_FORBIDDEN, isSubscribeUrl, type SnsVerifier, type TextFetcher } from './sns-signature.ts';
+import { checkAuth, type SourceAuth } from './source-auth.ts';
 
 export interface WebhookDeps extends IngestDeps {
   auth: { alertmanager: SourceAuth | null; grafana: SourceAuth | null };

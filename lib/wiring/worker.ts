@@ -7,15 +7,15 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createCloudWatchClient } from '../metrics/index.ts';
 import { DirectoryEvidenceStore, EcsExecutor, KubernetesExecutor, S3EvidenceStore, type Executors } from '../remediation/index.ts';
-import { createSlackClient } from '../slack/client.ts';
-import { IncidentPoster } from '../slack/poster.ts';
-import { WebApiSink } from '../slack/sink.ts';
-import { buildCoreContext, type CoreContext } from './context.ts';
-import { readEnv, workerEnvSchema } from './env.ts';
-import type { WorkerDeps } from './jobs.ts';
-import { lazy } from './lazy.ts';
-import { createLog, type Log } from './log.ts';
-import { awsSecretReader } from './aws-secrets.ts';
+import { createSlackClient } from '../slack/post/web-client.ts';
+import { IncidentPoster } from '../slack/post/poster.ts';
+import { WebApiSink } from '../slack/post/sink.ts';
+import { buildCoreContext, type CoreContext } from './core.ts';
+import { readEnv, workerEnvSchema } from '../lambda/env.ts';
+import type { WorkerDeps } from '../worker/run-job.ts';
+import { lazy } from '../lambda/lazy.ts';
+import { createLog, type Log } from '../lambda/log.ts';
+import { awsSecretReader } from '../lambda/aws-secrets.ts';
 
 export const workerLog: Log = createLog('worker');
 
