@@ -3,13 +3,16 @@
 import { buildCoreContext, type CoreContext } from './core.ts';
 import { readEnv, webhookEnvSchema } from '../lambda/env.ts';
 import { lazy } from '../lambda/lazy.ts';
-import { createLog, type Log } from '../lambda/log.ts';
+import { createTelemetry } from '../lambda/invocation.ts';
+import type { Log } from '../lambda/log.ts';
 import { secretsManagerReader } from '../lambda/aws-secrets.ts';
 import { SnsVerifier, fetchText } from '../webhook/sns-signature.ts';
 import type { WebhookDeps } from '../webhook/app.ts';
 import { sourceAuth } from '../webhook/source-auth.ts';
 
-export const webhookLog: Log = createLog('webhook');
+/** The function's Powertools log and metrics (functions/webhook.ts runs each request in them). */
+export const webhookTelemetry = createTelemetry('webhook');
+export const webhookLog: Log = webhookTelemetry.log;
 
 export function webhookDeps(core: CoreContext, log: Log = webhookLog): WebhookDeps {
   const cfg = readEnv(webhookEnvSchema, core.env);

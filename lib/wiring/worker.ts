@@ -14,12 +14,16 @@ import { buildCoreContext, type CoreContext } from './core.ts';
 import { readEnv, workerEnvSchema } from '../lambda/env.ts';
 import type { WorkerDeps } from '../worker/run-job.ts';
 import { lazy } from '../lambda/lazy.ts';
-import { createLog, type Log } from '../lambda/log.ts';
+import { createTelemetry } from '../lambda/invocation.ts';
+import type { Log } from '../lambda/log.ts';
+import type { Meter } from '../lambda/meter.ts';
 import { awsSecretReader } from '../lambda/aws-secrets.ts';
 
-export const workerLog: Log = createLog('worker');
+/** The function's Powertools log and metrics (functions/worker.ts runs each batch in them). */
+export const workerTelemetry = createTelemetry('worker');
+export const workerLog: Log = workerTelemetry.log;
 
-export function workerDeps(core: CoreContext, log: Log = workerLog): WorkerDeps {
+export function workerDeps(core: CoreContext, log: Log = workerLog, meter: Meter = workerTelemetry.meter): WorkerDeps {
   const cfg = readEnv(workerEnvSchema, core.env);
   const { catalog } = core;
   const region = catalog.defaults.region ?? core.env['AWS_REGION'] ?? null;
@@ -54,6 +58,7 @@ export function workerDeps(core: CoreContext, log: Log = workerLog): WorkerDeps 
     cloudwatch,
     restartSeconds: cfg.LEAKHOUND_RESTART_SECONDS,
     log,
+    meter,
   };
 }
 

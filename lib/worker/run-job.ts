@@ -18,6 +18,7 @@ import { collectEvidence, readVerification } from '../triage/remediation-inputs.
 import { triageService, type Report } from '../triage/index.ts';
 import { alertNameOfUnmapped } from '../intake/ingest.ts';
 import { describeError, type Log } from '../lambda/log.ts';
+import { METRICS, noMeter, type Meter } from '../lambda/meter.ts';
 import { restartNote, terminateNote, unmappedNote, verificationNote } from './thread-notes.ts';
 
 export interface WorkerDeps {
@@ -33,6 +34,8 @@ export interface WorkerDeps {
   /** Evidence + restart + rollout must end by then (the worker's timeout is longer). */
   restartSeconds: number;
   log: Log;
+  /** Triage duration, verdicts, gaps, restarts (Powertools Metrics in Lambda); default none. */
+  meter?: Meter;
   /** Sessions idle this long are suspects. */
   minAgeMs?: number;
   /** When the checks after a remedy run; default the deployed schedule (after 2 min, then every 5 for 30). */
@@ -98,6 +101,10 @@ async function triage(job: Extract<Job, { type: 'triage' }>, deps: WorkerDeps): 
     snapshot: async (url, timeoutMs) => (captured.snapshot = await takeSnapshot(url, { timeoutMs, minAgeMs })),
   };
   const report = await triageService({ catalog: deps.catalog, service, minAgeMs, onProgress: incident ? deps.poster.progressReporter(incident) : undefined }, gather);
+  const meter = deps.meter ?? noMeter;
+  meter.milliseconds(METRICS.triageDuration, report.elapsedMs);
+  meter.count(METRICS.triageGaps, report.gaps.length);
+  meter.count(METRICS.verdicts, 1, ['verdict', report.verdict.kind]);
   const replyTo = job.respondTo?.user ? { channel: job.respondTo.channel, user: job.respondTo.user } : null;
   const graph = incident ? await graphOf(deps, service, report) : null;
   await deps.poster.answerReport(report, { incident, replyTo, requestedBy: job.requestedBy, graph });
@@ -155,6 +162,7 @@ async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps)
     deadline: Date.now() + deps.restartSeconds * 1000,
     verification,
   });
+  (deps.meter ?? noMeter).count(METRICS.restarts, 1, ['outcome', result.status]);
   await say(deps, job, restartNote(result, deps.verification?.delaySeconds ?? DEFAULT_VERIFICATION.delaySeconds));
 }
 

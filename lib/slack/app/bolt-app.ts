@@ -6,6 +6,7 @@ import { redact } from '../../redact/index.ts';
 import { App, LogLevel, type Logger, type Receiver } from '@slack/bolt';
 import { z } from 'zod';
 import type { Catalog } from '../../catalog/model.ts';
+import type { Meter } from '../../lambda/meter.ts';
 import type { Store } from '../../store/model.ts';
 import { LISTENER_RETRY, createSlackClient } from '../post/web-client.ts';
 import { parseLeakCommand, serviceNames } from './leak-command.ts';
@@ -41,6 +42,8 @@ export interface SlackAppOptions {
   now?: () => number;
   logger?: Logger;
   logLevel?: LogLevel;
+  /** Approvals requested and decided (Powertools Metrics in Lambda). */
+  meter?: Meter;
 }
 
 /** Slack retries are delivered within minutes; a claimed request id is remembered for 10. */
@@ -143,6 +146,7 @@ export function createSlackApp(options: SlackAppOptions): App {
     catalog: options.catalog,
     isMember: usergroups.isMember,
     now: options.now ?? Date.now,
+    ...(options.meter ? { meter: options.meter } : {}),
   };
   const claim = (key: string) => options.store.claim(key, REQUEST_CLAIM_SECONDS);
   // An ephemeral answer in a command's ack: it echoes what was typed, so the same last fence as
