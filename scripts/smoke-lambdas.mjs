@@ -103,7 +103,8 @@ process.stdout.write('\\n@@smoke '+JSON.stringify(r??null)+'\\n');`;
   const { stdout, stderr } = await exec(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, env, timeout: 60_000, maxBuffer: 16 << 20 });
   const line = stdout.split('\n').find((l) => l.startsWith('@@smoke '));
   if (!line) throw new Error(`${fn}: the handler printed no answer\n${stdout}${stderr}`);
-  return { answer: JSON.parse(line.slice('@@smoke '.length)), logs: stdout.split('\n').filter((l) => l && !l.startsWith('@@smoke ')) };
+  const logs = `${stdout}\n${stderr}`.split('\n').filter((l) => l.trim() && !l.startsWith('@@smoke '));
+  return { answer: JSON.parse(line.slice('@@smoke '.length)), logs };
 }
 
 async function main(names) {
@@ -119,7 +120,18 @@ async function main(names) {
       const started = performance.now();
       const { answer, logs } = await invoke(dir, fn);
       const ms = (performance.now() - started).toFixed(0);
-      if (CASES[fn].expect(answer)) console.log(`  ok   ${fn}: ${JSON.stringify(answer).slice(0, 120)} (${ms} ms, import + call)`);
+      // Powertools' Logger and Metrics write JSON lines only; anything else is a stray console write.
+      const stray = logs.filter((l) => {
+        try {
+          return typeof JSON.parse(l) !== 'object';
+        } catch {
+          return true;
+        }
+      });
+      if (stray.length) {
+        failed++;
+        console.error(`  FAIL ${fn}: wrote lines that are not JSON:\n${stray.slice(0, 5).join('\n')}`);
+      } else if (CASES[fn].expect(answer)) console.log(`  ok   ${fn}: ${JSON.stringify(answer).slice(0, 120)} (${ms} ms, import + call)`);
       else {
         failed++;
         console.error(`  FAIL ${fn}: wanted ${CASES[fn].wants}, got ${JSON.stringify(answer).slice(0, 400)}\n${logs.join('\n')}`);
