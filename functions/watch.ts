@@ -2,7 +2,7 @@
 // watched service cheaply and warns of a leak developing before the alarm, or of a leak back
 // after a restart. The run ends inside the function's timeout with what it read (lib/watch).
 import type { ScheduledEvent } from 'aws-lambda';
-import { describeError } from '../lib/runtime/log.ts';
+import { describeError } from '../lib/lambda/log.ts';
 import { runWatch, type WatchRunResult } from '../lib/watch/index.ts';
 import { watchContext } from '../lib/watch/lambda-context.ts';
 

@@ -3,9 +3,9 @@
 // sink's filesUploadV2), and say so; or tell the asker why not.
 import type { PostmortemJob } from '../jobs/model.ts';
 import type { EvidenceStore } from '../remediation/evidence.ts';
-import type { Log } from '../runtime/log.ts';
-import { plainMessage } from '../slack/message.ts';
-import type { IncidentPoster } from '../slack/poster.ts';
+import type { Log } from '../lambda/log.ts';
+import { plainMessage } from '../slack/render/block-kit.ts';
+import type { IncidentPoster } from '../slack/post/poster.ts';
 import type { Store } from '../store/model.ts';
 import type { EvidenceReader } from './evidence.ts';
 import { generatePostmortem, POSTMORTEM_FILE } from './generate.ts';

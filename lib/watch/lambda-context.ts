@@ -2,12 +2,12 @@
 // table, Slack (bot token from the secret), the dump clients a kubeconfig gives. Built once per
 // container.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { buildCoreContext, type CoreContext } from '../runtime/context.ts';
-import { readEnv, workerEnvSchema } from '../runtime/env.ts';
-import { lazy } from '../runtime/lazy.ts';
-import { awsSecretReader } from '../runtime/aws-secrets.ts';
-import { createSlackClient } from '../slack/client.ts';
-import { WebApiSink } from '../slack/sink.ts';
+import { buildCoreContext, type CoreContext } from '../wiring/core.ts';
+import { readEnv, workerEnvSchema } from '../lambda/env.ts';
+import { lazy } from '../lambda/lazy.ts';
+import { awsSecretReader } from '../lambda/aws-secrets.ts';
+import { createSlackClient } from '../slack/post/web-client.ts';
+import { WebApiSink } from '../slack/post/sink.ts';
 import type { WatchDeps } from './run.ts';
 import { watchStoreFor } from './restart-mark.ts';
 

@@ -4,7 +4,7 @@
 // the incident's thread, updated), or a developing leak that stopped growing (its message updated
 // once). Flat services stay quiet.
 import type { Catalog, WatchDefaults } from '../catalog/index.ts';
-import type { SlackSink } from '../slack/sink.ts';
+import type { SlackSink } from '../slack/post/sink.ts';
 import { WATCH_SAMPLE_KEEP, type WatchNotice, type WatchStore } from '../store/watch-model.ts';
 import type { GatherDeps } from '../triage/gather.ts';
 import { assessDeveloping, assessRegression, type Developing, type Regression } from './assess.ts';

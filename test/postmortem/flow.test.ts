@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { goVersion } from '../support/goservice.ts';
+import { goVersion } from '../../lib/demo/run-goservice.ts';
 import { startConsole, type ConsoleSession } from '../support/console-session.ts';
 import { runCli } from '../support/cli.ts';
 

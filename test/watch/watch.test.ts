@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog, type Catalog } from '../../lib/catalog/index.ts';
-import { createSlackClient } from '../../lib/slack/client.ts';
-import { WebApiSink } from '../../lib/slack/sink.ts';
+import { createSlackClient } from '../../lib/slack/post/web-client.ts';
+import { WebApiSink } from '../../lib/slack/post/sink.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
 import { MemoryWatchStore } from '../../lib/store/watch-memory.ts';
 import { markRestartHook, runWatch, type WatchDeps, type WatchRunResult } from '../../lib/watch/index.ts';
 import { FakeSlack } from '../slack/support/fake-slack.ts';
-import { buildGoService, goVersion, leaks, startGoService, type GoService } from '../support/goservice.ts';
+import { buildGoService, goVersion, leaks, startGoService, type GoService } from '../../lib/demo/run-goservice.ts';
 import { createScratchDb, isPostgresAvailable, type ScratchDb } from '../support/scratch-db.ts';
 
 const required = Boolean(process.env.LEAKHOUND_REQUIRE_ALL);
