@@ -5,6 +5,7 @@ import { renderReport } from '../slack/render/report.ts';
 import { context, header, section, type KnownBlock, type SlackMessage } from '../slack/render/block-kit.ts';
 import { code, safe } from '../slack/render/mrkdwn.ts';
 import { redact } from '../redact/index.ts';
+import { formatAge } from '../sessions/index.ts';
 import type { Report } from '../triage/index.ts';
 import type { Developing, Regression } from './assess.ts';
 
@@ -38,7 +39,7 @@ export function projectionLine(d: Developing, report: Report | null): string {
 function statsLine(d: Developing): string {
   if (!d.trend) return '';
   const mk = d.trend.mannKendall;
-  return `Theil–Sen slope +${rate(d.trend.perHour)}/h, Mann–Kendall p = ${mk.pIncreasing < 0.0001 ? '< 0.0001' : mk.pIncreasing.toFixed(4)} over ${d.trend.points} samples`;
+  return `Theil–Sen slope +${rate(d.trend.perHour)}/h, Mann–Kendall p ${mk.pIncreasing < 0.0001 ? '< 0.0001' : `= ${mk.pIncreasing.toFixed(4)}`} over ${d.trend.points} samples`;
 }
 
 export function renderDeveloping(service: string, d: Developing, report: Report, at: string): SlackMessage {
@@ -47,7 +48,7 @@ export function renderDeveloping(service: string, d: Developing, report: Report,
   const now = latest
     ? [
         latest.idleInTransaction !== null ? `${latest.idleInTransaction} idle in transaction` : null,
-        latest.oldestTransactionMs !== null ? `oldest ${formatHours(latest.oldestTransactionMs / 3_600_000)}` : null,
+        latest.oldestTransactionMs !== null ? `oldest ${formatAge(latest.oldestTransactionMs)}` : null,
         latest.awaitDone !== null ? `${latest.awaitDone} awaitDone goroutines` : null,
         latest.idleHeld !== null ? `${latest.idleHeld} sessions held idle` : null,
         latest.poolInUse !== null && latest.poolMax !== null ? `pool ${latest.poolInUse}/${latest.poolMax} in use` : null,
