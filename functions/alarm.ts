@@ -2,7 +2,8 @@
 // "CloudWatch Alarm State Change". Records become incidents (deduplicated) and triage jobs.
 import { handleAlarmEvent, type AlarmEventResult } from '../lib/intake/alarm-event.ts';
 import { coreContext, type CoreContext } from '../lib/wiring/core.ts';
-import { createLog, describeError } from '../lib/lambda/log.ts';
+import { errorMessage } from '../lib/errors/index.ts';
+import { createLog } from '../lib/lambda/log.ts';
 
 const log = createLog('alarm');
 
@@ -12,7 +13,7 @@ export async function handler(event: unknown): Promise<AlarmEventResult> {
     core = await coreContext.get();
   } catch (err) {
     // Thrown on, so Lambda retries the delivery once the configuration is fixed.
-    log.error('not configured', { reason: describeError(err) });
+    log.error('not configured', { reason: errorMessage(err) });
     throw new Error('leakhound alarm function is not configured; see the log line above');
   }
   return handleAlarmEvent(event, { ...core, log });

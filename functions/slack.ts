@@ -7,6 +7,7 @@ import { loadCatalog } from '../lib/catalog/parse.ts';
 import { SqsJobQueue } from '../lib/jobs/sqs.ts';
 import type { AwsEvent, AwsResponse, SlackLambdaHandler } from '../lib/slack/app/lambda-receiver.ts';
 import { createDynamoStore } from '../lib/store/dynamo.ts';
+import { errorMessage } from '../lib/errors/index.ts';
 
 const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(1),
@@ -49,7 +50,7 @@ export async function handler(event: AwsEvent, context: unknown): Promise<AwsRes
   try {
     handle = await ready;
   } catch (err) {
-    console.error(`leakhound slack: not configured: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`leakhound slack: not configured: ${errorMessage(err)}`);
     return { statusCode: 500, body: '' };
   }
   return handle(event, context);

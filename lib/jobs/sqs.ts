@@ -5,6 +5,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { buildEnvelope, parseMessage, secondsUntilDue } from './envelope.ts';
 import { MAX_SQS_DELAY_SECONDS, type EnqueueOptions, type JobHandler, type JobInput, type JobQueue } from './model.ts';
+import { errorMessage } from '../errors/index.ts';
 
 export interface SqsJobQueueOptions {
   client: SQSClient;
@@ -92,7 +93,7 @@ export async function handleSqsBatch(event: SqsEvent, handler: JobHandler, optio
   const failures: string[] = [];
   const fail = (messageId: string, kind: SqsRecordProblem['kind'], err: unknown) => {
     failures.push(messageId);
-    options.onProblem?.({ messageId, kind, error: err instanceof Error ? err.message : String(err) });
+    options.onProblem?.({ messageId, kind, error: errorMessage(err) });
   };
 
   const one = async (record: (typeof records)[number]): Promise<void> => {

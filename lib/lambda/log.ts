@@ -18,8 +18,6 @@ export function logText(text: string, max = 400): string {
   return out.length > max ? `${out.slice(0, max)}…` : out;
 }
 
-export const describeError = (err: unknown): string => logText(err instanceof Error ? err.message : String(err));
-
 export function createLog(component: string, write: (line: string) => void = (l) => console.log(l)): Log {
   const emit = (level: string) => (message: string, fields: Fields = {}) => {
     const clean: Record<string, unknown> = {};
