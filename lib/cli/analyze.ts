@@ -11,7 +11,7 @@ import {
   type DumpDiff,
   type Finding,
 } from '../goroutines/index.ts';
-import { describeError } from '../dumps/describe.ts';
+import { describeError } from '../errors/index.ts';
 import { oneOf, parseCliArgs, parseDuration } from './args.ts';
 import { CliError } from './errors.ts';
 import { renderAnalysisText } from './analyze-text.ts';

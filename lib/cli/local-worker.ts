@@ -16,6 +16,7 @@ import { cloudwatchFromEnv } from './inputs.ts';
 import { DirectoryEvidenceReader } from '../postmortem/evidence.ts';
 import type { WatchStore } from '../store/watch-model.ts';
 import { markRestartHook } from '../watch/restart-mark.ts';
+import { errorMessage } from '../errors/index.ts';
 
 export interface LocalWorkerOptions {
   catalog: Catalog;
@@ -75,13 +76,13 @@ export function startLocalWorker(o: LocalWorkerOptions): LocalWorker {
     store: o.store,
     channelOf,
     ...(o.pacer ? { pacer: o.pacer } : {}),
-    onError: (err, what) => log.warn(`slack: ${what}`, { reason: err instanceof Error ? err.message : String(err) }),
+    onError: (err, what) => log.warn(`slack: ${what}`, { reason: errorMessage(err) }),
   });
   const queue = new InProcessJobQueue(null, {
     maxAttempts: ATTEMPTS,
     retryDelayMs: 1_000,
     onError: (envelope, err, attempt) =>
-      log.warn(`${envelope.job.type} job failed${attempt < ATTEMPTS ? ', will retry' : ''}`, { attempt, reason: err instanceof Error ? err.message : String(err) }),
+      log.warn(`${envelope.job.type} job failed${attempt < ATTEMPTS ? ', will retry' : ''}`, { attempt, reason: errorMessage(err) }),
   });
   const cloudwatch = cloudwatchFromEnv(o.env, region);
   const deps: WorkerDeps = {

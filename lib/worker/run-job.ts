@@ -17,7 +17,8 @@ import type { GatherDeps } from '../triage/gather.ts';
 import { collectEvidence, readVerification } from '../triage/remediation-inputs.ts';
 import { triageService, type Report } from '../triage/index.ts';
 import { alertNameOfUnmapped } from '../intake/ingest.ts';
-import { describeError, type Log } from '../lambda/log.ts';
+import { errorMessage } from '../errors/index.ts';
+import type { Log } from '../lambda/log.ts';
 import { METRICS, noMeter, type Meter } from '../lambda/meter.ts';
 import { restartNote, terminateNote, unmappedNote, verificationNote } from './thread-notes.ts';
 import { runPostmortemJob } from '../postmortem/job.ts';
@@ -179,7 +180,7 @@ async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps)
   await say(deps, job, restartNote(result, deps.verification?.delaySeconds ?? DEFAULT_VERIFICATION.delaySeconds));
   if (result.status === 'done' && deps.afterRestart) {
     await deps.afterRestart({ service: job.service, incidentId: job.incidentId, at: Date.now(), reportJson }).catch((err: unknown) =>
-      deps.log.warn('could not mark the restart for the watch', { service: job.service, reason: describeError(err) }),
+      deps.log.warn('could not mark the restart for the watch', { service: job.service, reason: errorMessage(err) }),
     );
   }
 }
@@ -201,7 +202,7 @@ async function verify(job: VerifyJob, deps: WorkerDeps): Promise<void> {
     return;
   }
   const check = await runVerificationCheck({ job, read: () => readVerification(service, deps.gather), queue: deps.queue });
-  if (check.readError) deps.log.warn('verification reading failed', { service: service.name, reason: describeError(check.readError) });
+  if (check.readError) deps.log.warn('verification reading failed', { service: service.name, reason: errorMessage(check.readError) });
   // The first result and the last one are news; the checks in between stay quiet.
   if (check.first || check.final) {
     await say(deps, job, verificationNote(job.action, check));

@@ -2,6 +2,7 @@
 // (AwsLambdaReceiver on Lambda, Socket Mode locally); Bolt verifies signatures and timestamps.
 // Every listener validates its payload with zod, acks, claims the request in the store (so a
 // retried delivery does nothing twice) and hands the work to the queue. None awaits triage.
+import { DeadlineError, errorMessage, within } from '../../errors/index.ts';
 import { redact } from '../../redact/index.ts';
 import { App, LogLevel, type Logger, type Receiver } from '@slack/bolt';
 import { z } from 'zod';
@@ -84,21 +85,8 @@ const buttonSchema = z.object({
 });
 
 
-class DeadlineError extends Error {}
-
-async function within<T>(ms: number, work: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+/** `work` within the listener's budget, else a DeadlineError naming what was slow. */
+const inBudget = <T>(ms: number, work: Promise<T>, what: string): Promise<T> => within(work, ms, () => new DeadlineError(ms, `${what}: no answer within ${ms} ms`));
 
 export function createSlackApp(options: SlackAppOptions): App {
   // Our own authorize: the token is known, so no auth.test call on a cold start (Bolt's default
@@ -127,7 +115,7 @@ export function createSlackApp(options: SlackAppOptions): App {
   const budget = options.listenerBudgetMs ?? DEFAULT_LISTENER_BUDGET_MS;
   const usergroups = new UsergroupMembers(client, {
     ttlMs: options.usergroupCacheMs,
-    onError: (err) => logger.warn(`usergroup lookup failed (counted as not a member): ${describe(err)}`),
+    onError: (err) => logger.warn(`usergroup lookup failed (counted as not a member): ${errorMessage(err)}`),
   });
   const channelOf = (service: string) => options.catalog.services.find((s) => s.name === service)?.slackChannel ?? options.catalog.defaults.slackChannel;
   const notifier =
@@ -160,9 +148,9 @@ export function createSlackApp(options: SlackAppOptions): App {
   /** Audits a refusal without letting a slow or failing store delay the answer past the budget. */
   const auditRefusal = async (entry: Parameters<Store['appendAudit']>[0]) => {
     try {
-      await within(budget, options.store.appendAudit(entry), 'audit');
+      await inBudget(budget, options.store.appendAudit(entry), 'audit');
     } catch (err) {
-      logger.error(`could not audit a refusal (${entry.action} by ${entry.actor}): ${describe(err)}`);
+      logger.error(`could not audit a refusal (${entry.action} by ${entry.actor}): ${errorMessage(err)}`);
     }
   };
 
@@ -191,7 +179,7 @@ export function createSlackApp(options: SlackAppOptions): App {
     let answer: SlackMessage;
     const key = `slack:cmd:${c.trigger_id}`;
     try {
-      answer = await within(
+      answer = await inBudget(
         budget,
         (async (): Promise<SlackMessage> => {
           if (cmd.kind === 'status') return renderStatus(await options.store.listOpenIncidents());
@@ -205,7 +193,7 @@ export function createSlackApp(options: SlackAppOptions): App {
         `/leak ${cmd.kind === 'service' ? cmd.subcommand : cmd.kind}`,
       );
     } catch (err) {
-      logger.error(`/leak failed: ${describe(err)}`);
+      logger.error(`/leak failed: ${errorMessage(err)}`);
       // A failed attempt lets a retry run it; a late one may still finish, so it keeps the claim.
       if (!(err instanceof DeadlineError)) await options.store.release(key).catch(() => {});
       answer = renderError(err instanceof DeadlineError ? 'Leakhound is slow to answer right now; try again in a minute.' : 'Leakhound could not queue that; try again in a minute.');
@@ -236,7 +224,7 @@ export function createSlackApp(options: SlackAppOptions): App {
       };
       const key = `slack:act:${actionId}:${user.id}:${a.data.action_ts}`;
       try {
-        await within(
+        await inBudget(
           budget,
           (async () => {
             // One click, one effect: a retried delivery carries the same action_ts.
@@ -246,7 +234,7 @@ export function createSlackApp(options: SlackAppOptions): App {
           actionId,
         );
       } catch (err) {
-        logger.error(`${actionId} by ${user.id} failed: ${describe(err)}`);
+        logger.error(`${actionId} by ${user.id} failed: ${errorMessage(err)}`);
         if (!(err instanceof DeadlineError)) await options.store.release(key).catch(() => {});
       }
     });
@@ -261,7 +249,7 @@ export function createSlackApp(options: SlackAppOptions): App {
   onButton(ACTIONS.deny, ['approval'], (t, click) => decide(deps, (t as { id: string }).id, 'deny', click));
 
   app.error(async (err) => {
-    logger.error(`slack app error: ${describe(err)}`);
+    logger.error(`slack app error: ${errorMessage(err)}`);
   });
   return app;
 }
