@@ -1,7 +1,7 @@
 // Lambda entry for the scheduled watch (EventBridge, every 5 minutes by default): reads every
 // watched service cheaply and warns of a leak developing before the alarm, or of a leak back
 // after a restart. The run ends inside the function's timeout with what it read (lib/watch).
-import type { ScheduledEvent } from 'aws-lambda';
+import { z } from 'zod';
 import { errorMessage } from '../lib/errors/index.ts';
 import { createTelemetry, invocation } from '../lib/lambda/invocation.ts';
 import { runWatch, type WatchRunResult } from '../lib/watch/index.ts';
@@ -12,8 +12,17 @@ const { log } = telemetry;
 
 type Summary = Omit<WatchRunResult, 'outcomes'> & { said: Record<string, number> };
 
-export async function handler(event: ScheduledEvent, context?: { getRemainingTimeInMillis?: () => number }): Promise<Summary> {
-  return invocation(telemetry, context, typeof event?.id === 'string' ? event.id : null, async () => {
+// Only EventBridge's schedule starts a run: anything else (a test invoke with the wrong payload,
+// another rule pointed here by mistake) is answered without reading a single database.
+const scheduledEvent = z.looseObject({ source: z.literal('aws.events'), 'detail-type': z.literal('Scheduled Event'), id: z.string().max(200).optional() });
+
+export async function handler(event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<Summary | { ignored: string }> {
+  const parsed = scheduledEvent.safeParse(event);
+  return invocation(telemetry, context, parsed.success ? (parsed.data.id ?? null) : null, async () => {
+    if (!parsed.success) {
+      log.warn('not a scheduled event; ignored', { reason: parsed.error.issues[0]?.message ?? 'invalid' });
+      return { ignored: 'not an EventBridge scheduled event' };
+    }
     let deps;
     try {
       deps = await watchContext.get();

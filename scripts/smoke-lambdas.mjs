@@ -79,6 +79,12 @@ const CASES = {
     expect: (r) => JSON.stringify(r?.batchItemFailures) === JSON.stringify([{ itemIdentifier: 'smoke-msg' }]),
     wants: 'batchItemFailures [smoke-msg]',
   },
+  // Not a scheduled event: answered without reading any database, store or Slack.
+  watch: {
+    event: { source: 'smoke', 'detail-type': 'Test' },
+    expect: (r) => r?.ignored === 'not an EventBridge scheduled event',
+    wants: "{ ignored: 'not an EventBridge scheduled event' }",
+  },
 };
 
 const context = (fn) => ({
