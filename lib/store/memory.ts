@@ -1,9 +1,10 @@
 // The local Store: for the CLI, the demo and tests. Every operation reads and writes its maps
 // without an await in between, so within one process it is as atomic as DynamoDB's conditional
 // writes. With a file it persists after each change (one process at a time: no file locking).
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { readStoreFile } from './json-file.ts';
 import {
   DEFAULT_FLAPPING_WINDOW_MINUTES,
   DEFAULT_RETENTION_DAYS,
@@ -96,16 +97,8 @@ export class MemoryStore implements Store {
   /** A store backed by `file`, loaded if it exists (and validated: a hand-edited file fails loudly). */
   static async open(file: string, options: StoreOptions = {}): Promise<MemoryStore> {
     const store = new MemoryStore({ ...options, file });
-    let text: string | null = null;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    if (text !== null) {
-      const parsed = fileSchema.safeParse(JSON.parse(text));
-      if (!parsed.success) throw new Error(`${file}: not a Leakhound store file: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      const data = parsed.data;
+    const data = await readStoreFile(file, fileSchema, 'store');
+    if (data !== null) {
       for (const i of data.incidents) store.incidents.set(i.value.id, i as Kept<Incident>);
       for (const [service, kind, id] of data.current) store.current.set(keyOf(service, kind), id);
       for (const a of data.approvals) store.approvals.set(a.value.id, a as Kept<Approval>);

@@ -1,7 +1,6 @@
 // The watch's records in memory, optionally persisted to a JSON file (for `leakhound watch`,
 // whose runs are separate processes). Expired records are dropped on sight, as in DynamoDB.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readStoreFile, writeStoreFile } from './json-file.ts';
 import { z } from 'zod';
 import { epochSeconds } from './records.ts';
 import { restartMarkSchema, watchNoticeSchema, watchSampleSchema, type RestartMark, type WatchNotice, type WatchSample, type WatchStore } from './watch-model.ts';
@@ -34,18 +33,11 @@ export class MemoryWatchStore implements WatchStore {
 
   static async open(file: string, options: Omit<MemoryWatchStoreOptions, 'file'> = {}): Promise<MemoryWatchStore> {
     const store = new MemoryWatchStore({ ...options, file });
-    let text: string | null = null;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    if (text !== null) {
-      const parsed = fileSchema.safeParse(JSON.parse(text));
-      if (!parsed.success) throw new Error(`${file}: not a Leakhound watch file: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      for (const s of parsed.data.samples) store.listOf(s.value.service).push(s);
-      for (const n of parsed.data.notices) store.notices.set(`${n.value.service}\u0000${n.value.kind}`, n);
-      for (const r of parsed.data.restarts) store.restarts.set(r.value.service, r);
+    const data = await readStoreFile(file, fileSchema, 'watch');
+    if (data) {
+      for (const s of data.samples) store.listOf(s.value.service).push(s);
+      for (const n of data.notices) store.notices.set(`${n.value.service}\u0000${n.value.kind}`, n);
+      for (const r of data.restarts) store.restarts.set(r.value.service, r);
     }
     return store;
   }
@@ -113,9 +105,6 @@ export class MemoryWatchStore implements WatchStore {
       notices: live(this.notices.values()),
       restarts: live(this.restarts.values()),
     };
-    await mkdir(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(data), { mode: 0o600 });
-    await rename(tmp, this.file);
+    await writeStoreFile(this.file, JSON.stringify(data));
   }
 }
