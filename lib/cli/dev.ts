@@ -28,7 +28,7 @@ import { textLog } from './text-log.ts';
 import { errorMessage } from '../errors/index.ts';
 
 const HELP = `usage: leakhound dev [--config <file> | --demo] [--store <file>] [--user <U…>]
-                     [--verify-after 2m] [--evidence <dir>] [--min-age 30s] [--verbose]
+                     [--verify-after 2m] [--evidence <dir>] [--min-age 30s] [--watch-every 5m] [--verbose]
 
 The Slack app and its worker on this machine. The catalog: --config, else $LEAKHOUND_CONFIG,
 else ./leakhound.yml, else the demo environment (an embedded PostgreSQL and the leaking
@@ -44,6 +44,8 @@ ${CONSOLE_HELP}
                   (default 2m as deployed, 15s in the demo); later checks scale with it
   --evidence      where evidence is saved before a restart (default <tmp>/leakhound-evidence)
   --min-age       sessions idle this long are suspects (default 30s; 1s in the demo)
+  --watch-every   run the watch on this schedule, as the deployed watch function does (default:
+                  only when you type "watch"); it prints only when it has something to say
   --verbose       also print each job done`;
 
 const optionsSchema = z
@@ -56,6 +58,7 @@ const optionsSchema = z
     'verify-after': durationOption.pipe(z.number().min(1_000, 'must be at least 1s').max(24 * 3_600_000, 'must be at most 24h')).optional(),
     evidence: z.string().min(1).optional(),
     'min-age': durationOption.optional(),
+    'watch-every': durationOption.pipe(z.number().min(10_000, 'must be at least 10s')).optional(),
     verbose: z.boolean().optional(),
   })
   .refine((o) => !(o.demo && o.config), { message: 'and --config exclude each other', path: ['demo'] });
@@ -93,6 +96,7 @@ export const devCommand = {
       'verify-after': { type: 'string' },
       evidence: { type: 'string' },
       'min-age': { type: 'string' },
+      'watch-every': { type: 'string' },
       verbose: { type: 'boolean' },
     } as const;
     const o = validOptions(optionsSchema, parseCliArgs(argv, spec, false).values);
@@ -137,6 +141,7 @@ export const devCommand = {
         minAgeMs: o['min-age'] ?? (demo ? DEMO_MIN_AGE_MS : undefined),
         verbose: o.verbose ?? false,
         watchStore: new MemoryWatchStore(),
+        watchEveryMs: o['watch-every'] ?? null,
       };
       const stop = new Promise<void>((r) => (stopping = r));
       if (interrupted) return 130;
@@ -162,6 +167,8 @@ interface Settings {
   verbose: boolean;
   /** The watch's history in this session (the `watch` console line runs one pass). */
   watchStore: MemoryWatchStore;
+  /** Run the watch on this schedule (console mode); null: only on demand. */
+  watchEveryMs: number | null;
 }
 
 function worker(s: Settings, sink: SlackSink): LocalWorker {
@@ -210,9 +217,26 @@ async function consoleMode(s: Settings, stop: Promise<void>): Promise<void> {
       ].join('\n'),
     );
   } else say(`You are ${s.user}. ${whereThingsGo(s)}`);
+  // The deployed schedule, locally: one run at a time, heard from only when it says something.
+  let watching = false;
+  const timer = s.watchEveryMs
+    ? setInterval(() => {
+        if (watching) return;
+        watching = true;
+        runWatch({ catalog: s.catalog, store: s.watchStore, sink: buttons, gather: { env: process.env } }, s.minAgeMs !== undefined ? { minAgeMs: s.minAgeMs } : {})
+          .then((r) => {
+            if (r.outcomes.some((o) => o.said !== 'nothing') || r.problems.length) say(summaryText(r).trimEnd());
+          })
+          .catch((err: unknown) => warn(`leakhound dev: watch: ${errorMessage(err)}`))
+          .finally(() => (watching = false));
+      }, s.watchEveryMs)
+    : null;
+  timer?.unref();
+  void stop.then(() => timer && clearInterval(timer));
   const lines = createInterface({ input: process.stdin, terminal: false });
   void stop.then(() => lines.close());
   await runConsole({ catalog: s.catalog, store: s.store, worker: w, buttons, user: s.user, lines, say, warn, extra });
+  if (timer) clearInterval(timer);
   // After `quit` the terminal is still open: stop reading it, or the process never ends.
   lines.close();
   process.stdin.destroy();

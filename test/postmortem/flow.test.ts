@@ -74,6 +74,10 @@ describe.runIf(required || go !== null)('postmortem of a full local incident (np
       await s.waitFor(/Restart done: command \S+ succeeded\. Evidence saved first/, 120_000);
       await s.waitFor(/Recovered after the restart: connections: \d+ → \d+/, 60_000);
 
+      // The watch, one run from the console: the restarted service, read once, nothing to say yet.
+      s.type('watch');
+      await s.waitFor(/watch run at \S+: 1 services, 1 database reads, [\d.]+ s\n {2}billing-api: quiet \(/, 60_000);
+
       // The alarm goes back to OK: the top message says resolved and offers the draft.
       s.type('alarm billing-api ok');
       await s.waitFor(/billing-api: resolved[\s\S]*?\[ Draft postmortem/, 30_000);
