@@ -12,6 +12,9 @@ import {
   type Finding,
 } from '../goroutines/index.ts';
 import { describeError } from '../dumps/describe.ts';
+import { dominantState } from '../goroutines/grouping.ts';
+
+export { dominantState };
 import { oneOf, parseCliArgs, parseDuration } from './args.ts';
 import { CliError } from './errors.ts';
 import { renderAnalysisText } from './analyze-text.ts';
@@ -167,11 +170,4 @@ export function analysisJson(a: Analysis) {
         }
       : {}),
   };
-}
-
-export function dominantState(states: Record<string, number>): string {
-  let best = '';
-  let n = -1;
-  for (const [s, c] of Object.entries(states)) if (c > n) [best, n] = [s, c];
-  return best;
 }
