@@ -45,7 +45,7 @@ export const SCRIPT = `
 (function(){
   var input=document.getElementById('stack-filter');
   if(!input)return;
-  var groups=Array.prototype.slice.call(document.querySelectorAll('[data-f]'));
+  var groups=Array.prototype.slice.call(document.querySelectorAll('.sg'));
   var count=document.getElementById('stack-count');
   function apply(){
     var q=input.value.trim().toLowerCase();

@@ -141,7 +141,7 @@ function groupHtml(tg: TaggedGroup, limits: PageLimits, t: T): string {
   // What the filter matches: every function of the stack, its creator and its labels.
   const search = [...g.frames, ...(g.createdBy ? [g.createdBy] : []), ...g.ancestry].map((f) => f.function).concat(Object.entries(g.labels).map(([k, v]) => `${k}=${v}`));
   const labels = Object.keys(g.labels).length ? `<div class="labels small">labels <code>${t(formatLabels(g.labels))}</code></div>` : '';
-  return `<div class="group ${role}" data-f="${escapeHtml(search.join('\n').toLowerCase())}">
+  return `<div class="group sg ${role}" data-f="${escapeHtml(search.join('\n').toLowerCase())}">
 <div class="head">${t(g.count)} goroutine${g.count === 1 ? '' : 's'} <span class="muted">[${t(states || dominantState(g.states))}]</span>${g.waitMinutes ? ` · waiting ${t(wait(g.waitMinutes))}` : ''}${tg.signature ? ` · <span class="badge ${role === 'leak' ? 'high' : 'medium'}">${t(tg.signature.title)}</span>` : ''}${g.lockedToThread ? ` · ${t(g.lockedToThread)} locked to thread` : ''}</div>
 ${labels}${tg.culprit && tg.culprit.evidence !== 'none' ? `<div class="small">culprit: <code>${t(describeCulprit(tg.culprit))}</code></div>` : ''}
 <ul class="frames mono">${framesHtml(frames, tg, t)}${cut > 0 ? `<li class="muted">… ${t(cut)} more frames</li>` : ''}${g.createdBy ? `<li class="muted">created by ${t(g.createdBy.function)} <span class="file">${t(shortFile(g.createdBy.file))}:${t(g.createdBy.line)}</span></li>` : ''}</ul>
@@ -159,7 +159,7 @@ function stacksHtml(s: StackView, limits: PageLimits, t: T): string {
           const g = tg.group;
           const app = g.frames.find((f) => frameRole(f, tg) !== 'library');
           const fns = g.frames.map((f) => f.function).join('\n').toLowerCase();
-          return `<tr data-f="${escapeHtml(fns)}"><td class="n">${t(g.count)}</td><td>${t(dominantState(g.states))}</td><td>${t(app?.function ?? '')}</td><td>${t(g.frames[0]?.function ?? '')}</td></tr>`;
+          return `<tr class="sg" data-f="${escapeHtml(fns)}"><td class="n">${t(g.count)}</td><td>${t(dominantState(g.states))}</td><td>${t(app?.function ?? '')}</td><td>${t(g.frames[0]?.function ?? '')}</td></tr>`;
         })
         .join('')}</table>`
     : '';

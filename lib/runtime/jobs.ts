@@ -16,6 +16,7 @@ import type { Incident, Store } from '../store/model.ts';
 import type { GatherDeps } from '../triage/gather.ts';
 import { collectEvidence, readVerification } from '../triage/remedy.ts';
 import { triageService, type Report } from '../triage/index.ts';
+import { incidentPageItems, rewriteIncidentPage, type PageLinker, type PageReading } from '../evidence-page/index.ts';
 import { alertNameOfUnmapped } from './ingest.ts';
 import { describeError, type Log } from './log.ts';
 import { restartNote, terminateNote, unmappedNote, verificationNote } from './notes.ts';
@@ -37,6 +38,8 @@ export interface WorkerDeps {
   minAgeMs?: number;
   /** When the checks after a remedy run; default the deployed schedule (after 2 min, then every 5 for 30). */
   verification?: VerificationSchedule;
+  /** Links the incident's evidence page in the thread (presigned in S3, a path locally); none without. */
+  pageLinker?: PageLinker | null;
 }
 
 export type VerificationSchedule = Omit<VerificationPlan, 'before'>;
@@ -148,14 +151,32 @@ async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps)
     approvalId: job.approvalId,
     collectEvidence: async () => {
       if (!service) return [];
-      const items = await collectEvidence(service, deps.catalog.defaults, deps.gather);
+      // The evidence page is made from the same reading, with the timeline so far and the graph.
+      const derived = (parts: Parameters<typeof incidentPageItems>[2]) =>
+        incidentPageItems({ store: deps.store, graph: async (report) => (await graphOf(deps, service, report))?.png ?? null }, job.incidentId, parts);
+      const items = await collectEvidence(service, deps.catalog.defaults, deps.gather, undefined, { derived });
       verification.before = readingOfEvidence(items);
       return items;
     },
     deadline: Date.now() + deps.restartSeconds * 1000,
     verification,
   });
-  await say(deps, job, restartNote(result, deps.verification?.delaySeconds ?? DEFAULT_VERIFICATION.delaySeconds));
+  const page = result.status !== 'skipped' && job.incidentId ? await deps.pageLinker?.link(job.incidentId).catch(() => null) : null;
+  await say(deps, job, restartNote(result, deps.verification?.delaySeconds ?? DEFAULT_VERIFICATION.delaySeconds, page ?? null));
+}
+
+/** After the last check, the page is written again with the readings after the remedy and the whole timeline. */
+async function rewritePage(deps: WorkerDeps, job: VerifyJob, check: { reading: PageReading['reading'] & { at: string } }): Promise<void> {
+  if (!job.incidentId) return;
+  const readings: PageReading[] = [];
+  const after = (at: string) => `${Math.max(0, Math.round((Date.parse(at) - Date.parse(job.startedAt)) / 60_000))} min after the ${job.action}`;
+  if (job.before) readings.push({ at: job.startedAt, label: `before the ${job.action}`, reading: job.before });
+  for (const r of [...job.history, check.reading]) readings.push({ at: r.at, label: after(r.at), reading: { connections: r.connections, idleInTransaction: r.idleInTransaction, elb504: r.elb504 } });
+  try {
+    await rewriteIncidentPage({ store: deps.store, evidence: deps.evidence }, job.incidentId, readings);
+  } catch (err) {
+    deps.log.warn('evidence page not rewritten', { incident: job.incidentId, reason: describeError(err) });
+  }
 }
 
 async function terminate(job: Extract<Job, { type: 'terminate' }>, deps: WorkerDeps): Promise<void> {
@@ -178,4 +199,5 @@ async function verify(job: VerifyJob, deps: WorkerDeps): Promise<void> {
   if (check.readError) deps.log.warn('verification reading failed', { service: service.name, reason: describeError(check.readError) });
   // The first result and the last one are news; the checks in between stay quiet.
   if (check.first || check.final) await say(deps, job, verificationNote(job.action, check));
+  if (check.final) await rewritePage(deps, job, check);
 }
