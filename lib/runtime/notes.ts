@@ -2,7 +2,7 @@
 // service claims). Pure; the Report and approval messages themselves are lib/slack's.
 import { posix } from 'node:path';
 import type { PageLink } from '../evidence-page/link.ts';
-import { PAGE_BUTTON_ACTION } from '../evidence-page/presigned.ts';
+import { pageText, withPageButton } from '../evidence-page/note.ts';
 import type { RunRestartResult, RunTerminateResult, SavedEvidence, VerificationCheck } from '../remediation/index.ts';
 import { plainMessage, type SlackMessage } from '../slack/message.ts';
 import { redact } from '../redact/index.ts';
@@ -14,20 +14,6 @@ export function restartNote(r: RunRestartResult, verifyInSeconds: number | null 
   const verify = r.verifyJobId ? ` Verification${when}.` : '';
   const note = plainMessage(`${r.status === 'done' ? ':white_check_mark:' : ':x:'} Restart ${r.status}: ${safe(r.result.message)}.${evidenceText(r.evidence)}${verify}${pageText(page)}`);
   return page ? withPageButton(note, page) : note;
-}
-
-/** A presigned page link goes in a link button (the only place Slack's redaction keeps it). */
-export function withPageButton(m: SlackMessage, page: PageLink): SlackMessage {
-  if (!/^https:/.test(page.url)) return m;
-  const open = { type: 'button' as const, action_id: PAGE_BUTTON_ACTION, text: { type: 'plain_text' as const, text: 'Open the evidence page' }, url: page.url };
-  return { ...m, blocks: [...m.blocks, { type: 'actions', block_id: 'evidence_page', elements: [open] }] };
-}
-
-/** The evidence page: a link valid until a stated time (S3), or the file on this machine. */
-export function pageText(page: PageLink | null): string {
-  if (!page) return '';
-  if (/^https:/.test(page.url)) return `\n:page_facing_up: Evidence page: one self-contained page${page.expiresAt ? `, link valid until ${safe(page.expiresAt.replace(/\.\d+Z$/, 'Z'))} (\`/leak evidence\` with the incident id makes a new one)` : ''}.`;
-  return `\n:page_facing_up: Evidence page: ${code(page.url)}`;
 }
 
 /** Where the evidence went (a folder in S3 or on disk, named), and what could not be kept. */

@@ -18,6 +18,9 @@ import type { JobQueue, Notifier } from './ports.ts';
 import { IncidentPoster } from './poster.ts';
 import { WebApiSink, redactMessage } from './sink.ts';
 import { UsergroupMembers } from './usergroups.ts';
+import type { PageLinker } from '../evidence-page/link.ts';
+import { pageAnswer } from '../evidence-page/note.ts';
+import { PAGE_BUTTON_ACTION } from '../evidence-page/presigned.ts';
 
 export interface SlackAppOptions {
   receiver: Receiver;
@@ -41,6 +44,8 @@ export interface SlackAppOptions {
   now?: () => number;
   logger?: Logger;
   logLevel?: LogLevel;
+  /** Issues links to evidence pages (`/leak evidence`); without it the command says it is not set up. */
+  pageLinker?: PageLinker | null;
 }
 
 /** Slack retries are delivered within minutes; a claimed request id is remembered for 10. */
@@ -161,6 +166,20 @@ export function createSlackApp(options: SlackAppOptions): App {
     }
   };
 
+  /** `/leak evidence <incident>`: a fresh bounded link, audited (who asked for which incident's evidence). */
+  const evidenceLink = async (incident: string | null, user: string): Promise<SlackMessage> => {
+    if (!incident) return renderError('Usage: /leak evidence <incident id> (the id is in the incident message and in /leak status).');
+    if (!options.pageLinker) return renderError('Evidence pages are not set up here (no evidence bucket).');
+    try {
+      const page = await within(budget, options.pageLinker.link(incident), 'evidence link');
+      await auditRefusal({ actor: user, action: 'evidence.link', target: `incident ${incident}`, incidentId: incident, result: page ? `issued${page.expiresAt ? `, valid until ${page.expiresAt}` : ''}` : 'no page' });
+      return pageAnswer(incident, page);
+    } catch (err) {
+      logger.error(`/leak evidence failed: ${describe(err)}`);
+      return renderError('Leakhound could not read the evidence bucket; try again in a minute.');
+    }
+  };
+
   app.command('/leak', async ({ command, ack }) => {
     const parsed = commandSchema.safeParse(command);
     if (!parsed.success) {
@@ -173,6 +192,8 @@ export function createSlackApp(options: SlackAppOptions): App {
     switch (cmd.kind) {
       case 'help':
         return ack(ephemeral(renderHelp(names)));
+      case 'evidence':
+        return ack(ephemeral(await evidenceLink(cmd.incident, c.user_id)));
       case 'unknown-subcommand':
         return ack(ephemeral(renderUnknownSubcommand(cmd.given, names)));
       case 'unknown-service':
@@ -252,6 +273,11 @@ export function createSlackApp(options: SlackAppOptions): App {
   onButton(ACTIONS.silence, ['incident'], (t, click) => onSilence(deps, t, click));
   onButton(ACTIONS.approve, ['approval'], (t, click) => decide(deps, (t as { id: string }).id, 'approve', click));
   onButton(ACTIONS.deny, ['approval'], (t, click) => decide(deps, (t as { id: string }).id, 'deny', click));
+
+  // A link button opens the page in the browser; Slack still sends the click, which needs only an ack.
+  app.action({ type: 'block_actions', action_id: PAGE_BUTTON_ACTION }, async ({ ack }) => {
+    await ack();
+  });
 
   app.error(async (err) => {
     logger.error(`slack app error: ${describe(err)}`);

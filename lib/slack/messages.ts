@@ -201,13 +201,14 @@ export function renderApprovalStep(rawView: ApprovalView, rawStep: ApprovalStepN
 // ---------------------------------------------------------------------------------------------
 // /leak answers (ephemeral)
 
-export const SUBCOMMANDS = ['triage', 'sessions', 'dump', 'restart', 'status', 'help'] as const;
+export const SUBCOMMANDS = ['triage', 'sessions', 'dump', 'restart', 'evidence', 'status', 'help'] as const;
 
 const USAGE = [
   `${code('/leak triage <service>')}: sessions, dumps and metrics under one deadline; names the culprit`,
   `${code('/leak sessions <service>')}: who holds the database connections, for how long`,
   `${code('/leak dump <service>')}: goroutine dumps of every replica, leak signatures`,
   `${code('/leak restart <service>')}: ask for a restart (a second approver must agree)`,
+  `${code('/leak evidence <incident>')}: a new link to the incident's evidence page`,
   `${code('/leak status')}: open incidents`,
   `${code('/leak help')}: this`,
 ];
