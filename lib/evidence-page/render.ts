@@ -21,7 +21,8 @@ export function renderEvidencePage(input: EvidencePageInput): string {
   const t = textOf(input.secrets);
   const r = input.report;
   const generated = (input.generatedAt ?? new Date()).toISOString();
-  const title = r ? `${r.service ?? 'no service'}: ${r.verdict.headline || r.verdict.kind}` : (input.title ?? 'goroutine dump');
+  // The headline itself is in the verdict box just below.
+  const title = r ? `${r.service ?? 'no service'}: ${r.verdict.kind} evidence${input.incident ? ` · ${input.incident.firstSeen.slice(0, 16).replace('T', ' ')} UTC` : ''}` : (input.title ?? 'goroutine dump');
   const stacks = input.replicas?.length ? stackView(input.replicas, limits) : null;
   const timeline = timelineOf(input, limits.timeline);
 
@@ -102,7 +103,7 @@ function findingsHtml(r: Report, t: T): string {
       (f) => `<div class="group ${f.kind === 'pool-exhausted' || f.kind === 'pgx-acquire-wait' ? 'victim' : 'leak'}">
 <div class="head"><span class="badge ${f.confidence}">${t(f.confidence)}</span><span class="badge">${t(f.kind)}</span> ${t(f.summary)}</div>
 ${f.culprit ? `<div>Culprit: <code>${t(describeCulprit(f.culprit))}</code>${f.culprit.function ? ` · <a href="#f=${encodeURIComponent(f.culprit.function)}" class="small filter-link">show its stacks</a>` : ''}</div>` : ''}
-<div class="small">${t(f.count)} · ${f.waitMinutes ? `waiting ${t(wait(f.waitMinutes))}` : 'no wait ages in this dump format'}${f.sessionIds.length ? ` · sessions ${t(f.sessionIds.slice(0, 50).join(', '))}${f.sessionIds.length > 50 ? '…' : ''}` : ''}</div>
+<div class="small">${t(f.count)} · ${f.waitMinutes ? `waiting ${t(wait(f.waitMinutes))}` : 'waiting under a minute, or no wait ages in this dump format'}${f.sessionIds.length ? ` · sessions ${t(f.sessionIds.slice(0, 50).join(', '))}${f.sessionIds.length > 50 ? '…' : ''}` : ''}</div>
 ${f.evidence.length ? `<ul class="small">${f.evidence.map((e) => `<li><span class="muted">${t(e.source)}:</span> ${t(e.text)}</li>`).join('')}</ul>` : ''}
 ${f.fingerprints.length ? `<div class="small">Statements: ${f.fingerprints.slice(0, 5).map((x) => `<code>${t(x)}</code>`).join(' · ')}</div>` : ''}
 </div>`,
