@@ -24,12 +24,11 @@ code,.mono{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .group.leak{border-left:5px solid var(--bad)}.group.victim{border-left:5px solid var(--warn)}
 .group .head{font-weight:600}.group .labels code{background:var(--soft);padding:0 4px;border-radius:4px}
 .frames{margin:6px 0 0;padding:0;list-style:none}
-.frames li{padding:1px 0;white-space:pre-wrap;word-break:break-all}
-.frames .app{color:var(--app);font-weight:600}
-.frames .library{color:var(--muted)}
-.frames .signature{color:var(--bad)}
+.frames li{padding:1px 0;white-space:pre-wrap;word-break:break-all;color:var(--muted)}
+.frames li.app{color:var(--app);font-weight:600}
+.frames li.signature{color:var(--bad)}
 .frames .culprit{background:var(--hi);font-weight:700;color:var(--fg);outline:1px solid #e0c200;border-radius:3px}
-.frames .file{font-weight:400;color:var(--muted)}
+.frames i{font-style:normal;font-weight:400;color:var(--muted)}
 details.fold>summary{cursor:pointer;color:var(--muted);font-size:12px;list-style:none}
 details.fold>summary::before{content:'\\25B8  '}details.fold[open]>summary::before{content:'\\25BE  '}
 details.fold ul{margin-left:14px}
@@ -54,7 +53,7 @@ export const SCRIPT = `
       var g=groups[i];
       var hit=!q||g.getAttribute('data-f').indexOf(q)>=0;
       g.hidden=!hit;
-      if(hit){shown++;if(q){var d=g.querySelectorAll('details.fold');for(var j=0;j<d.length;j++){if((d[j].getAttribute('data-f')||'').indexOf(q)>=0)d[j].open=true;}}}
+      if(hit){shown++;if(q){var d=g.querySelectorAll('details.fold');for(var j=0;j<d.length;j++){if(d[j].textContent.toLowerCase().indexOf(q)>=0)d[j].open=true;}}}
     }
     if(count)count.textContent=q?shown+' of '+groups.length+' groups match':groups.length+' groups';
   }

@@ -35,7 +35,7 @@ export interface PageLimits {
   timeline: number;
 }
 
-export const DEFAULT_LIMITS: PageLimits = { groups: 150, framesPerStack: 48, summarisedGroups: 300, sessions: 400, timeline: 400 };
+export const DEFAULT_LIMITS: PageLimits = { groups: 60, framesPerStack: 32, summarisedGroups: 200, sessions: 400, timeline: 400 };
 
 export interface EvidencePageInput {
   /** Null for `leakhound analyze --html`: dumps alone, no triage. */

@@ -7,7 +7,7 @@ import { formatAge } from '../sessions/age.ts';
 import type { Session, SessionGroup } from '../sessions/index.ts';
 import type { Report } from '../triage/index.ts';
 import { SCRIPT, STYLE } from './assets.ts';
-import { escapeHtml, textOf } from './html.ts';
+import { textOf } from './html.ts';
 import { DEFAULT_LIMITS, type EvidencePageInput, type PageLimits, type PageReading } from './model.ts';
 import { dominantState, foldRuns, frameRole, stackView, type StackView, type TaggedGroup } from './stacks.ts';
 import { describeReading, timelineOf } from './timeline.ts';
@@ -112,7 +112,8 @@ ${f.fingerprints.length ? `<div class="small">Statements: ${f.fingerprints.slice
 }
 
 function frameLine(f: Frame, role: string, t: T): string {
-  return `<li class="${role}">${t(f.function || '?')}${f.file ? ` <span class="file">${t(shortFile(f.file))}:${t(f.line)}</span>` : ''}${role === 'culprit' ? ' <span class="badge high">culprit</span>' : ''}</li>`;
+  // Library lines carry no class (the fold styles them): most lines of a big page are those.
+  return `<li${role === 'library' ? '' : ` class="${role}"`}>${t(f.function || '?')}${f.file ? ` <i>${t(shortFile(f.file))}:${t(f.line)}</i>` : ''}${role === 'culprit' ? ' <span class="badge high">culprit</span>' : ''}</li>`;
 }
 
 function framesHtml(frames: readonly Frame[], tg: TaggedGroup, t: T): string {
@@ -123,8 +124,7 @@ function framesHtml(frames: readonly Frame[], tg: TaggedGroup, t: T): string {
     .map((run) => {
       const lines = run.frames.map((x) => frameLine(x.f, x.role, t)).join('');
       if (!run.folded) return lines;
-      const fns = run.frames.map((x) => x.f.function.toLowerCase()).join('\n');
-      return `<li><details class="fold" data-f="${escapeHtml(fns)}"><summary>${run.frames.length} library/runtime frame${run.frames.length === 1 ? '' : 's'}: ${t(run.frames[0]!.f.function)}${run.frames.length > 1 ? ' …' : ''}</summary><ul class="frames">${lines}</ul></details></li>`;
+      return `<li><details class="fold"><summary>${run.frames.length} library/runtime frame${run.frames.length === 1 ? '' : 's'}: ${t(run.frames[0]!.f.function)}${run.frames.length > 1 ? ' …' : ''}</summary><ul class="frames">${lines}</ul></details></li>`;
     })
     .join('');
 }
@@ -142,10 +142,10 @@ function groupHtml(tg: TaggedGroup, limits: PageLimits, t: T): string {
   // What the filter matches: every function of the stack, its creator and its labels.
   const search = [...g.frames, ...(g.createdBy ? [g.createdBy] : []), ...g.ancestry].map((f) => f.function).concat(Object.entries(g.labels).map(([k, v]) => `${k}=${v}`));
   const labels = Object.keys(g.labels).length ? `<div class="labels small">labels <code>${t(formatLabels(g.labels))}</code></div>` : '';
-  return `<div class="group sg ${role}" data-f="${escapeHtml(search.join('\n').toLowerCase())}">
+  return `<div class="group sg ${role}" data-f="${t(search.join('\n').toLowerCase())}">
 <div class="head">${t(g.count)} goroutine${g.count === 1 ? '' : 's'} <span class="muted">[${t(states || dominantState(g.states))}]</span>${g.waitMinutes ? ` · waiting ${t(wait(g.waitMinutes))}` : ''}${tg.signature ? ` · <span class="badge ${role === 'leak' ? 'high' : 'medium'}">${t(tg.signature.title)}</span>` : ''}${g.lockedToThread ? ` · ${t(g.lockedToThread)} locked to thread` : ''}</div>
 ${labels}${tg.culprit && tg.culprit.evidence !== 'none' ? `<div class="small">culprit: <code>${t(describeCulprit(tg.culprit))}</code></div>` : ''}
-<ul class="frames mono">${framesHtml(frames, tg, t)}${cut > 0 ? `<li class="muted">… ${t(cut)} more frames</li>` : ''}${g.createdBy ? `<li class="muted">created by ${t(g.createdBy.function)} <span class="file">${t(shortFile(g.createdBy.file))}:${t(g.createdBy.line)}</span></li>` : ''}</ul>
+<ul class="frames mono">${framesHtml(frames, tg, t)}${cut > 0 ? `<li class="muted">… ${t(cut)} more frames</li>` : ''}${g.createdBy ? `<li class="muted">created by ${t(g.createdBy.function)} <i>${t(shortFile(g.createdBy.file))}:${t(g.createdBy.line)}</i></li>` : ''}</ul>
 ${g.ancestry.length ? `<details class="fold small"><summary>ancestry (${t(g.ancestry.length)} frames)</summary><ul class="frames mono">${g.ancestry.slice(0, limits.framesPerStack).map((f) => frameLine(f, frameRole(f, tg), t)).join('')}</ul></details>` : ''}
 </div>`;
 }
@@ -159,8 +159,9 @@ function stacksHtml(s: StackView, limits: PageLimits, t: T): string {
         .map((tg) => {
           const g = tg.group;
           const app = g.frames.find((f) => frameRole(f, tg) !== 'library');
-          const fns = g.frames.map((f) => f.function).join('\n').toLowerCase();
-          return `<tr class="sg" data-f="${escapeHtml(fns)}"><td class="n">${t(g.count)}</td><td>${t(dominantState(g.states))}</td><td>${t(app?.function ?? '')}</td><td>${t(g.frames[0]?.function ?? '')}</td></tr>`;
+          // The filter matches a summarised group by its application functions and its top frame.
+          const fns = [...new Set([g.frames[0]?.function ?? '', ...g.frames.filter((f) => frameRole(f, tg) !== 'library').map((f) => f.function)])].join('\n').toLowerCase();
+          return `<tr class="sg" data-f="${t(fns)}"><td class="n">${t(g.count)}</td><td>${t(dominantState(g.states))}</td><td>${t(app?.function ?? '')}</td><td>${t(g.frames[0]?.function ?? '')}</td></tr>`;
         })
         .join('')}</table>`
     : '';

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog, type Catalog } from '../../lib/catalog/index.ts';
 import { startLocalWorker, type LocalWorker } from '../../lib/cli/local-worker.ts';
@@ -20,16 +20,15 @@ import { ConsoleSink } from '../../lib/slack/sink.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
 import { buildGoService, goVersion, leaks, startGoService, REPO_ROOT, type GoService, type ParkedRequest } from '../support/goservice.ts';
 import { createScratchDb, isPostgresAvailable, type ScratchDb } from '../support/scratch-db.ts';
+import { hasChromium, launchChromium } from '../support/chromium.ts';
 
-export const CHROMIUM = process.env.LEAKHOUND_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const SCREENSHOT = join(REPO_ROOT, 'test-output', 'evidence-page.png');
 
 const required = Boolean(process.env.LEAKHOUND_REQUIRE_ALL);
 const [go, pgUp] = await Promise.all([goVersion(), isPostgresAvailable()]);
-const hasChromium = existsSync(CHROMIUM);
+const chromiumThere = hasChromium();
 
-describe.runIf(required || (go !== null && pgUp && hasChromium))('the evidence page of a real incident, in Chromium', () => {
+describe.runIf(required || (go !== null && pgUp && chromiumThere))('the evidence page of a real incident, in Chromium', () => {
   let db: ScratchDb | undefined;
   let svc: GoService | undefined;
   let worker: LocalWorker | undefined;
@@ -41,7 +40,7 @@ describe.runIf(required || (go !== null && pgUp && hasChromium))('the evidence p
   let incidentId = '';
 
   beforeAll(async () => {
-    if (!go || !pgUp || !hasChromium) throw new Error('LEAKHOUND_REQUIRE_ALL is set but Go, PostgreSQL or chromium is missing');
+    if (!go || !pgUp || !chromiumThere) throw new Error('LEAKHOUND_REQUIRE_ALL is set but Go, PostgreSQL or chromium is missing');
     await buildGoService();
     db = await createScratchDb();
     svc = await startGoService({ dsn: db.dsn, maxOpen: 4 }); // 3 leaked tx + 1 leaked rows fill it
@@ -89,7 +88,7 @@ services:
     const until = Date.now() + 90_000;
     while (Date.now() < until && !(existsSync(page) && /after the restart/.test(readFileSync(page, 'utf8')))) await new Promise((r) => setTimeout(r, 250));
     pageHtml = readFileSync(page, 'utf8');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 240_000);
 
   afterAll(async () => {
