@@ -165,7 +165,7 @@ async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps)
   await say(deps, job, restartNote(result, deps.verification?.delaySeconds ?? DEFAULT_VERIFICATION.delaySeconds, page ?? null));
 }
 
-/** After the last check, the page is written again with the readings after the remedy and the whole timeline. */
+/** After the first and the last check, the page is written again with the readings after the remedy and the timeline to now. */
 async function rewritePage(deps: WorkerDeps, job: VerifyJob, check: { reading: PageReading['reading'] & { at: string } }): Promise<void> {
   if (!job.incidentId) return;
   const readings: PageReading[] = [];
@@ -199,5 +199,6 @@ async function verify(job: VerifyJob, deps: WorkerDeps): Promise<void> {
   if (check.readError) deps.log.warn('verification reading failed', { service: service.name, reason: describeError(check.readError) });
   // The first result and the last one are news; the checks in between stay quiet.
   if (check.first || check.final) await say(deps, job, verificationNote(job.action, check));
-  if (check.final) await rewritePage(deps, job, check);
+  // The page follows the same news: the first reading after the remedy, and the last.
+  if (check.first || check.final) await rewritePage(deps, job, check);
 }
