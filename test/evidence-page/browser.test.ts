@@ -21,6 +21,7 @@ import { MemoryStore } from '../../lib/store/memory.ts';
 import { buildGoService, goVersion, leaks, startGoService, REPO_ROOT, type GoService, type ParkedRequest } from '../support/goservice.ts';
 import { createScratchDb, isPostgresAvailable, type ScratchDb } from '../support/scratch-db.ts';
 import { hasChromium, launchChromium } from '../support/chromium.ts';
+import { runCli } from '../support/cli.ts';
 
 const SCREENSHOT = join(REPO_ROOT, 'test-output', 'evidence-page.png');
 
@@ -38,6 +39,8 @@ describe.runIf(required || (go !== null && pgUp && chromiumThere))('the evidence
   let page = '';
   let pageHtml = '';
   let incidentId = '';
+  let catalogPath = '';
+  let dbUrl = '';
 
   beforeAll(async () => {
     if (!go || !pgUp || !chromiumThere) throw new Error('LEAKHOUND_REQUIRE_ALL is set but Go, PostgreSQL or chromium is missing');
@@ -51,7 +54,8 @@ describe.runIf(required || (go !== null && pgUp && chromiumThere))('the evidence
 
     const dir = mkdtempSync(join(tmpdir(), 'lh-page-'));
     const evidenceDir = join(dir, 'evidence');
-    const catalogPath = join(dir, 'leakhound.yml');
+    catalogPath = join(dir, 'leakhound.yml');
+    dbUrl = db.dsn;
     writeFileSync(
       catalogPath,
       `defaults: { slackChannel: "#incidents", deadlineSeconds: 8 }
@@ -106,6 +110,16 @@ services:
     expect(pageHtml).toMatch(/before the restart/);
     expect(pageHtml).toMatch(/\d+ min after the restart/);
   });
+
+  it('leakhound triage --html writes the same page for one-off use (debug=1: the route from pprof labels)', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'lh-page-cli-')), 'triage.html');
+    const res = await runCli(['triage', '--config', catalogPath, '--service', 'billing-api', '--min-age', '0s', '--html', out], { env: { PAGE_DATABASE_URL: dbUrl } });
+    expect(res.stderr).toContain(`evidence page: ${out}`);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toMatch(/<div class="headline">Transaction leak in route=\/transfer method=POST: 3 transactions never committed or rolled back/);
+    expect(html).toMatch(/<table class="small" id="sessions">[\s\S]*idle_in_transaction[\s\S]*application_name/);
+    expect(html).not.toContain(dbUrl);
+  }, 60_000);
 
   it('shows the verdict, the culprit frame and the timeline; the stack filter hides what does not match', async () => {
     const tab = await browser!.newPage({ viewport: { width: 1280, height: 1600 } });
