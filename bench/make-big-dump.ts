@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { createScratchDb } from '../test/support/scratch-db.ts';
-import { leaks, startGoService } from '../test/support/goservice.ts';
+import { leaks, startGoService } from '../lib/demo/run-goservice.ts';
 
 export const GO_DUMP_CAP = 64 << 20;
 

@@ -1,12 +1,19 @@
 // Lambda entry for Slack: `/leak` and button clicks (API Gateway → here). The app is built once
 // per container on the first request; each request goes to Bolt's AwsLambdaReceiver, which
 // verifies the signature, runs the listener (validate, ack, enqueue) and returns its answer.
+// Bolt logs through the function's Powertools log (API Gateway's request id as correlation id);
+// approvals are counted in its metrics.
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { loadCatalog } from '../lib/catalog/parse.ts';
 import { SqsJobQueue } from '../lib/jobs/sqs.ts';
-import type { AwsEvent, AwsResponse, SlackLambdaHandler } from '../lib/slack/lambda.ts';
+import { apiRequestId, createTelemetry, invocation } from '../lib/lambda/invocation.ts';
+import { describeError } from '../lib/lambda/log.ts';
+import { boltLogger } from '../lib/slack/app/bolt-log.ts';
+import type { AwsEvent, AwsResponse, SlackLambdaHandler } from '../lib/slack/app/lambda-receiver.ts';
 import { createDynamoStore } from '../lib/store/dynamo.ts';
+
+const telemetry = createTelemetry('slack');
 
 const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(1),
@@ -26,7 +33,7 @@ async function init(): Promise<SlackLambdaHandler> {
   const parsed = envSchema.safeParse(process.env);
   if (!parsed.success) throw new Error(`missing or invalid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
   const env = parsed.data;
-  const { createSlackLambdaHandler } = await import('../lib/slack/lambda.ts');
+  const { createSlackLambdaHandler } = await import('../lib/slack/app/lambda-receiver.ts');
   const loaded = await loadCatalog(env.LEAKHOUND_CONFIG, process.env);
   if (!loaded.ok) throw loaded.error;
   const pageLinker = env.LEAKHOUND_EVIDENCE_BUCKET ? await evidenceLinker(env.LEAKHOUND_EVIDENCE_BUCKET, env.LEAKHOUND_EVIDENCE_LINK_HOURS) : null;
@@ -39,6 +46,8 @@ async function init(): Promise<SlackLambdaHandler> {
     // Short timeouts: the whole answer to Slack must be back within 3 seconds.
     store: createDynamoStore({ tableName: env.LEAKHOUND_TABLE, requestTimeoutMs: 800 }),
     queue: new SqsJobQueue({ client: new SQSClient({}), queueUrl: env.LEAKHOUND_QUEUE_URL, requestTimeoutMs: 1_000 }),
+    logger: boltLogger(telemetry.log),
+    meter: telemetry.meter,
     pageLinker,
   });
 }
@@ -51,16 +60,18 @@ async function evidenceLinker(bucket: string, hours: number) {
 let ready: Promise<SlackLambdaHandler> | null = null;
 
 export async function handler(event: AwsEvent, context: unknown): Promise<AwsResponse> {
-  ready ??= init().catch((err: unknown) => {
-    ready = null; // try again on the next request (a fixed config, a transient read error)
-    throw err;
+  return invocation(telemetry, context, apiRequestId(event), async () => {
+    ready ??= init().catch((err: unknown) => {
+      ready = null; // try again on the next request (a fixed config, a transient read error)
+      throw err;
+    });
+    let handle: SlackLambdaHandler;
+    try {
+      handle = await ready;
+    } catch (err) {
+      telemetry.log.error('not configured', { reason: describeError(err) });
+      return { statusCode: 500, body: '' };
+    }
+    return handle(event, context);
   });
-  let handle: SlackLambdaHandler;
-  try {
-    handle = await ready;
-  } catch (err) {
-    console.error(`leakhound slack: not configured: ${err instanceof Error ? err.message : String(err)}`);
-    return { statusCode: 500, body: '' };
-  }
-  return handle(event, context);
 }

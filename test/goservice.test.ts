@@ -1,4 +1,4 @@
-// Integration: the real Go fixture service (test/goservice) against a scratch PostgreSQL
+// Integration: the real Go fixture service (lib/demo/goservice) against a scratch PostgreSQL
 // database. Drives every leak and checks both sides: pg_stat_activity sessions and the
 // service's own goroutine dumps. With LEAKHOUND_REQUIRE_ALL set (CI), a missing Go toolchain or
 // PostgreSQL fails the suite instead of skipping it.
@@ -13,7 +13,7 @@ import {
   startGoService,
   type GoService,
   type ParkedRequest,
-} from './support/goservice.ts';
+} from '../lib/demo/run-goservice.ts';
 
 const required = Boolean(process.env.LEAKHOUND_REQUIRE_ALL);
 const [go, pgUp] = await Promise.all([goVersion(), isPostgresAvailable()]);

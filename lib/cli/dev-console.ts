@@ -3,12 +3,12 @@
 // same worker as production; every message they send is printed as Slack would show it.
 import { z } from 'zod';
 import type { Catalog } from '../catalog/model.ts';
-import { createSlackApp } from '../slack/app.ts';
-import { ACTIONS, type ActionName } from '../slack/ids.ts';
-import { LocalReceiver, localClick, localCommand, type ButtonPlace } from '../slack/local-receiver.ts';
-import type { SlackMessage } from '../slack/message.ts';
-import { PosterNotifier } from '../slack/notify.ts';
-import type { FileUpload, PostTarget, SlackSink } from '../slack/sink.ts';
+import { createSlackApp } from '../slack/app/bolt-app.ts';
+import { ACTIONS, type ActionName } from '../slack/render/action-ids.ts';
+import { LocalReceiver, localClick, localCommand, type ButtonPlace } from '../slack/app/local-receiver.ts';
+import type { SlackMessage } from '../slack/render/block-kit.ts';
+import { PosterNotifier } from '../slack/post/notify.ts';
+import type { FileUpload, PostTarget, SlackSink } from '../slack/post/sink.ts';
 import type { Store } from '../store/model.ts';
 import { CliError } from './errors.ts';
 import type { LocalWorker } from './local-worker.ts';

@@ -10,8 +10,8 @@ import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { Catalog } from '../catalog/model.ts';
 import { DEMO_APPROVERS, DEMO_MIN_AGE_MS, startDemoEnvironment, type DemoEnvironment } from '../demo/environment.ts';
-import { createSlackClient } from '../slack/client.ts';
-import { ConsoleSink, WebApiSink, type SlackSink } from '../slack/sink.ts';
+import { createSlackClient } from '../slack/post/web-client.ts';
+import { ConsoleSink, WebApiSink, type SlackSink } from '../slack/post/sink.ts';
 import { MemoryStore } from '../store/memory.ts';
 import type { Store } from '../store/model.ts';
 import { durationOption, parseCliArgs, validOptions } from './args.ts';
@@ -206,7 +206,7 @@ async function consoleMode(s: Settings, stop: Promise<void>): Promise<void> {
 
 async function socketMode(s: Settings, appToken: string, botToken: string, stop: Promise<void>): Promise<void> {
   const { SocketModeReceiver } = await import('@slack/bolt');
-  const { createSlackApp } = await import('../slack/app.ts');
+  const { createSlackApp } = await import('../slack/app/bolt-app.ts');
   const w = worker(s, new WebApiSink(createSlackClient(botToken), { secrets: [appToken] }));
   const app = createSlackApp({ receiver: new SocketModeReceiver({ appToken }), token: botToken, store: s.store, queue: w.queue, catalog: s.catalog, secrets: [appToken], pageLinker: w.deps.pageLinker ?? null });
   await app.start();

@@ -1,4 +1,4 @@
-// The worker on this machine (`leakhound dev`): the production job handlers (lib/runtime/jobs.ts)
+// The worker on this machine (`leakhound dev`): the production job handlers (lib/worker/run-job.ts)
 // on the in-process queue instead of SQS, with what this machine has: evidence in a directory,
 // restarts by command, Kubernetes (the kubeconfig's context) or ECS (with AWS credentials),
 // CloudWatch with AWS credentials. Alarms typed on the console take the alarm function's path.
@@ -6,12 +6,12 @@ import type { Catalog } from '../catalog/model.ts';
 import { DirectoryPageLinker } from '../evidence-page/link.ts';
 import { InProcessJobQueue } from '../jobs/in-process.ts';
 import { CommandExecutor, DEFAULT_VERIFICATION, DirectoryEvidenceStore, EcsExecutor, KubernetesExecutor } from '../remediation/index.ts';
-import { recordServiceAlarm, type RouteOutcome } from '../runtime/ingest.ts';
-import { createJobHandler, type VerificationSchedule, type WorkerDeps } from '../runtime/jobs.ts';
-import type { Log } from '../runtime/log.ts';
-import type { PacerOptions } from '../slack/pacer.ts';
-import { IncidentPoster } from '../slack/poster.ts';
-import type { SlackSink } from '../slack/sink.ts';
+import { recordServiceAlarm, type RouteOutcome } from '../intake/ingest.ts';
+import { createJobHandler, type VerificationSchedule, type WorkerDeps } from '../worker/run-job.ts';
+import type { Log } from '../lambda/log.ts';
+import type { PacerOptions } from '../slack/post/pacer.ts';
+import { IncidentPoster } from '../slack/post/poster.ts';
+import type { SlackSink } from '../slack/post/sink.ts';
 import type { Store } from '../store/model.ts';
 import { cloudwatchFromEnv } from './inputs.ts';
 

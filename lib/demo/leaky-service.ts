@@ -1,4 +1,4 @@
-// A service that really leaks, for the demo: the Go fixture service from test/goservice when Go
+// A service that really leaks, for the demo: the Go fixture service from lib/demo/goservice when Go
 // is installed, else a Node stand-in that holds real leaked sessions and serves a goroutine dump
 // captured from that Go service.
 //
@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { buildGoService, goVersion, leaks, startGoService, type GoService, type ParkedRequest } from '../../test/support/goservice.ts';
+import { buildGoService, goVersion, leaks, startGoService, type GoService, type ParkedRequest } from './run-goservice.ts';
 
 export interface LeakyService {
   kind: 'go' | 'node';
@@ -26,8 +26,8 @@ export interface LeakyService {
 
 const POOL = 6;
 
-const SCHEMA = fileURLToPath(new URL('../../test/goservice/schema.sql', import.meta.url));
-const CAPTURED_DUMP = fileURLToPath(new URL('../../test/fixtures/dumps/go119-debug1.txt', import.meta.url));
+const SCHEMA = fileURLToPath(new URL('../../lib/demo/goservice/schema.sql', import.meta.url));
+const CAPTURED_DUMP = fileURLToPath(new URL('../../lib/demo/captured-goroutines-debug1.txt', import.meta.url));
 
 export async function loadSchema(dbUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: dbUrl, connectionTimeoutMillis: 5000 });
@@ -45,7 +45,7 @@ export async function loadSchema(dbUrl: string): Promise<void> {
  */
 export async function startLeakyService(dbUrl: string, dir: string, log: (line: string) => void): Promise<LeakyService> {
   if (!process.env.LEAKHOUND_DEMO_NODE && (await goVersion())) {
-    log('building the Go service in test/goservice (billing-api)');
+    log('building the Go service in lib/demo/goservice (billing-api)');
     await buildGoService();
     const dsn = new URL(dbUrl);
     dsn.searchParams.set('sslmode', 'disable');

@@ -6,7 +6,7 @@ import type { EvidenceItem, EvidenceLink, EvidenceStore } from '../remediation/e
 import type { Snapshot } from '../sessions/index.ts';
 import type { Store } from '../store/model.ts';
 import type { Report } from '../triage/index.ts';
-import type { EvidenceParts } from '../triage/remedy.ts';
+import type { EvidenceParts } from '../triage/remediation-inputs.ts';
 import { PAGE_CONTENT_TYPE, PAGE_NAME } from './link.ts';
 import type { PageReading, PageReplica } from './model.ts';
 import { renderEvidencePage } from './render.ts';

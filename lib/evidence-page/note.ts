@@ -2,8 +2,8 @@
 // link travels only as a link button's url (see presigned.ts); the text says until when it works.
 import type { PageLink } from './link.ts';
 import { PAGE_BUTTON_ACTION } from './presigned.ts';
-import { plainMessage, type SlackMessage } from '../slack/message.ts';
-import { code, safe } from '../slack/mrkdwn.ts';
+import { plainMessage, type SlackMessage } from '../slack/render/block-kit.ts';
+import { code, safe } from '../slack/render/mrkdwn.ts';
 
 /** A presigned page link goes in a link button (the only place Slack's redaction keeps it). */
 export function withPageButton(m: SlackMessage, page: PageLink): SlackMessage {

@@ -15,7 +15,7 @@ export {
   type S3EvidenceStoreOptions,
 } from './evidence.ts';
 export { runRestart, BOT_ACTOR, type RunRestartInput, type RunRestartResult, type SkipReason } from './restart.ts';
-export { runTerminate, type RunTerminateInput, type RunTerminateResult } from './terminate.ts';
+export { runTerminate, type RunTerminateInput, type RunTerminateResult } from './end-sessions.ts';
 export {
   evaluateVerification,
   scheduleVerification,

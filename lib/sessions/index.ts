@@ -23,7 +23,7 @@ export {
   type TerminationOutcome,
   type TerminationReport,
   type TerminateOptions,
-} from './terminate.ts';
+} from './terminate-guarded.ts';
 export { verdictOf, clusterSuspects, describeCluster, type Verdict, type VerdictLevel, type SuspectCluster } from './verdict.ts';
 export { parseDatabaseUrl, DatabaseUrlError, type DatabaseTarget } from './target.ts';
 export { redactUrl } from '../redact/index.ts';

@@ -4,5 +4,5 @@ export { APPROVAL_TRANSITIONS, DEFAULT_FLAPPING_WINDOW_MINUTES, DEFAULT_RETENTIO
 export { MemoryStore, type MemoryStoreOptions } from './memory.ts';
 export { DynamoStore, createDynamoStore, type DynamoStoreOptions } from './dynamo.ts';
 export { createStoreTable, storeTableDefinition, TTL_ATTRIBUTE, OPEN_INCIDENTS_INDEX, type CreatedTable } from './dynamo-table.ts';
-export { decideApproval, type ApprovalDecision, type ApprovalRefusal, type DecideApprovalInput } from './approval-policy.ts';
+export { decideApproval, type ApprovalDecision, type ApprovalRefusal, type DecideApprovalInput } from '../remediation/approval-policy.ts';
 export { isAllowedTransition } from './records.ts';

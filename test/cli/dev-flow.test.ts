@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { goVersion } from '../support/goservice.ts';
+import { goVersion } from '../../lib/demo/run-goservice.ts';
 import { startConsole, type ConsoleSession } from '../support/console-session.ts';
 
 const required = Boolean(process.env.LEAKHOUND_REQUIRE_ALL);

@@ -5,7 +5,7 @@ import { HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { S3PageLinker } from '../../lib/evidence-page/index.ts';
-import { createSlackLambdaHandler } from '../../lib/slack/lambda.ts';
+import { createSlackLambdaHandler } from '../../lib/slack/app/lambda-receiver.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
 import { BOT_TOKEN, SIGNING_SECRET, apiGatewayEvent, commandBody } from '../slack/support/events.ts';
 import { FakeSlack } from '../slack/support/fake-slack.ts';

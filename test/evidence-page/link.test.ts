@@ -9,8 +9,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DirectoryPageLinker, isPresignedPageUrl, S3PageLinker, PAGE_BUTTON_ACTION } from '../../lib/evidence-page/index.ts';
 import { pageAnswer } from '../../lib/evidence-page/note.ts';
-import { parseLeakCommand } from '../../lib/slack/command.ts';
-import { redactMessage } from '../../lib/slack/sink.ts';
+import { parseLeakCommand } from '../../lib/slack/app/leak-command.ts';
+import { redactMessage } from '../../lib/slack/post/sink.ts';
 
 const client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'ASIAEXAMPLE000000001', secretAccessKey: 'dummy/secret/access/key/for/signing/only0', sessionToken: 'IQoJdummySessionToken'.repeat(8) } });
 const s3 = mockClient(client);

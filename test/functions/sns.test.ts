@@ -2,8 +2,8 @@
 // the test; the certificate is served by a local stub through the injected fetcher, because the
 // verifier itself only ever asks https://sns.<region>.amazonaws.com.
 import { describe, expect, it } from 'vitest';
-import { SNS_FORBIDDEN, isSigningCertUrl, isSubscribeUrl, stringToSign, type SnsMessage } from '../../lib/runtime/sns.ts';
-import { sourceAuth } from '../../lib/runtime/webhook-auth.ts';
+import { SNS_FORBIDDEN, isSigningCertUrl, isSubscribeUrl, stringToSign, type SnsMessage } from '../../lib/webhook/sns-signature.ts';
+import { sourceAuth } from '../../lib/webhook/source-auth.ts';
 import { CERT_URL, OTHER_TOPIC, snsNotification, snsWebhook, TOPIC, useSnsStub } from './support.ts';
 
 const sns = useSnsStub();

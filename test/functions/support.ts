@@ -16,12 +16,12 @@ import type { Catalog } from '../../lib/catalog/model.ts';
 import { buildEnvelope } from '../../lib/jobs/envelope.ts';
 import { InProcessJobQueue } from '../../lib/jobs/in-process.ts';
 import { jobSchema, type EnqueueOptions, type Job, type JobInput, type JobQueue } from '../../lib/jobs/model.ts';
-import { memoryLog } from '../../lib/runtime/log.ts';
-import type { IngestDeps } from '../../lib/runtime/ingest.ts';
-import { SnsVerifier, stringToSign, type SnsMessage } from '../../lib/runtime/sns.ts';
-import { createWebhookApp, type WebhookDeps } from '../../lib/runtime/webhook-app.ts';
-import type { SlackMessage } from '../../lib/slack/message.ts';
-import type { FileUpload, PostTarget, SlackSink } from '../../lib/slack/sink.ts';
+import { memoryLog } from '../../lib/lambda/log.ts';
+import type { IngestDeps } from '../../lib/intake/ingest.ts';
+import { SnsVerifier, stringToSign, type SnsMessage } from '../../lib/webhook/sns-signature.ts';
+import { createWebhookApp, type WebhookDeps } from '../../lib/webhook/app.ts';
+import type { SlackMessage } from '../../lib/slack/render/block-kit.ts';
+import type { FileUpload, PostTarget, SlackSink } from '../../lib/slack/post/sink.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
 
 export const FIXTURES = new URL('../fixtures/alerts/', import.meta.url);

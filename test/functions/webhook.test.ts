@@ -4,10 +4,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handle } from 'hono/aws-lambda';
 import { handler as lambdaHandler } from '../../functions/webhook.ts';
-import { createWebhookApp, type WebhookDeps } from '../../lib/runtime/webhook-app.ts';
-import { webhookContext } from '../../lib/runtime/webhook-context.ts';
-import { GRAFANA_SIGNATURE_HEADER, GRAFANA_TIMESTAMP_HEADER, hmacHex, sourceAuth } from '../../lib/runtime/webhook-auth.ts';
-import { SnsVerifier } from '../../lib/runtime/sns.ts';
+import { createWebhookApp, type WebhookDeps } from '../../lib/webhook/app.ts';
+import { webhookContext } from '../../lib/wiring/webhook.ts';
+import { GRAFANA_SIGNATURE_HEADER, GRAFANA_TIMESTAMP_HEADER, hmacHex, sourceAuth } from '../../lib/webhook/source-auth.ts';
+import { SnsVerifier } from '../../lib/webhook/sns-signature.ts';
 import { fixtureText, httpApiEvent, ingestDeps, lambdaContext, TOPIC } from './support.ts';
 
 const AM_TOKEN = 'am-token-0123456789';

@@ -1,8 +1,8 @@
-// The analyzer against the real leaking Go service (test/goservice) on the machine's PostgreSQL:
+// The analyzer against the real leaking Go service (lib/demo/goservice) on the machine's PostgreSQL:
 // drive each leak, capture every dump format live, and check kind, count and culprit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLeaks, readDump, type Finding } from '../../lib/goroutines/index.ts';
-import { buildGoService, goVersion, leaks, startGoService, type GoService, type ParkedRequest } from '../support/goservice.ts';
+import { buildGoService, goVersion, leaks, startGoService, type GoService, type ParkedRequest } from '../../lib/demo/run-goservice.ts';
 import { createScratchDb, isPostgresAvailable, type ScratchDb } from '../support/scratch-db.ts';
 
 const required = Boolean(process.env.LEAKHOUND_REQUIRE_ALL);

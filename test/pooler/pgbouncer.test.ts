@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog, type Catalog } from '../../lib/catalog/index.ts';
 import { renderReportText } from '../../lib/cli/report-text.ts';
-import { renderReportDetails } from '../../lib/slack/blocks.ts';
+import { renderReportDetails } from '../../lib/slack/render/report.ts';
 import { takeSnapshot, terminateSessions, terminationTargetFor, type Snapshot } from '../../lib/sessions/index.ts';
 import { triageService, type Report } from '../../lib/triage/index.ts';
-import { buildGoService, goVersion, leaks, startGoService, type GoService, type ParkedRequest } from '../support/goservice.ts';
+import { buildGoService, goVersion, leaks, startGoService, type GoService, type ParkedRequest } from '../../lib/demo/run-goservice.ts';
 import { shouldRunPgBouncerSuite, startPgBouncer, type PgBouncer } from '../support/pgbouncer.ts';
 import { createScratchDb, isPostgresAvailable, type ScratchDb } from '../support/scratch-db.ts';
 

@@ -8,7 +8,7 @@ import { parseCatalog } from '../../lib/catalog/index.ts';
 import { renderReportText } from '../../lib/cli/report-text.ts';
 import { fetchProxyMetrics } from '../../lib/pooler/index.ts';
 import type { Snapshot } from '../../lib/sessions/index.ts';
-import { renderReportDetails } from '../../lib/slack/blocks.ts';
+import { renderReportDetails } from '../../lib/slack/render/report.ts';
 import { triageService } from '../../lib/triage/index.ts';
 
 const cw = mockClient(CloudWatchClient);

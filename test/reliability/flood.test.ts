@@ -1,5 +1,5 @@
 // An alarm storm end to end: 1000 CloudWatch alarms for one service within one minute, as SNS
-// deliveries through the alarm function's code (lib/runtime/alarm.ts), 50 at a time, into the
+// deliveries through the alarm function's code (lib/intake/alarm-event.ts), 50 at a time, into the
 // store (the same storm on DynamoDB is in test/store and test/functions), the triage run by the real
 // worker, its messages paced per channel and sent by the Slack Web API client to the fake Slack,
 // which answers the first update with 429 Retry-After. Then the alarm resolves.
@@ -7,9 +7,9 @@
 // One incident, one top-level message (one chat.postMessage without a thread), every write to
 // the channel at least a second apart, the 429 waited out, and every alarm counted.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { handleAlarmEvent } from '../../lib/runtime/alarm.ts';
-import { memoryLog } from '../../lib/runtime/log.ts';
-import { messageToText } from '../../lib/slack/console-text.ts';
+import { handleAlarmEvent } from '../../lib/intake/alarm-event.ts';
+import { memoryLog } from '../../lib/lambda/log.ts';
+import { messageToText } from '../../lib/slack/render/console-text.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
 import { testCatalog } from '../functions/support.ts';
 import { channelId, FakeSlack } from '../slack/support/fake-slack.ts';

@@ -2,10 +2,10 @@
 // remote store does: a write that landed but whose answer was lost (the SDK retries it and the
 // retry finds the thread already set, by itself), and a write that failed outright.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSlackClient } from '../../lib/slack/client.ts';
-import { plainMessage } from '../../lib/slack/message.ts';
-import { IncidentPoster } from '../../lib/slack/poster.ts';
-import { WebApiSink } from '../../lib/slack/sink.ts';
+import { createSlackClient } from '../../lib/slack/post/web-client.ts';
+import { plainMessage } from '../../lib/slack/render/block-kit.ts';
+import { IncidentPoster } from '../../lib/slack/post/poster.ts';
+import { WebApiSink } from '../../lib/slack/post/sink.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
 import type { SetThreadResult, SlackThread } from '../../lib/store/model.ts';
 import { BOT_TOKEN } from '../slack/support/events.ts';

@@ -1,4 +1,4 @@
-// Shared parts of the reliability suites: the real worker (lib/runtime/jobs.ts) wired to a
+// Shared parts of the reliability suites: the real worker (lib/worker/run-job.ts) wired to a
 // store, the in-process queue and the fake Slack Web API, and SNS alarm deliveries.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -8,12 +8,12 @@ import type { Catalog } from '../../lib/catalog/model.ts';
 import { InProcessJobQueue } from '../../lib/jobs/in-process.ts';
 import type { GatherDeps } from '../../lib/triage/gather.ts';
 import { DirectoryEvidenceStore, type Executors } from '../../lib/remediation/index.ts';
-import { createJobHandler, type WorkerDeps } from '../../lib/runtime/jobs.ts';
-import type { Log } from '../../lib/runtime/log.ts';
-import { createSlackClient } from '../../lib/slack/client.ts';
-import { IncidentPoster } from '../../lib/slack/poster.ts';
-import { WebApiSink } from '../../lib/slack/sink.ts';
-import type { PacerOptions } from '../../lib/slack/pacer.ts';
+import { createJobHandler, type WorkerDeps } from '../../lib/worker/run-job.ts';
+import type { Log } from '../../lib/lambda/log.ts';
+import { createSlackClient } from '../../lib/slack/post/web-client.ts';
+import { IncidentPoster } from '../../lib/slack/post/poster.ts';
+import { WebApiSink } from '../../lib/slack/post/sink.ts';
+import type { PacerOptions } from '../../lib/slack/post/pacer.ts';
 import type { Store } from '../../lib/store/model.ts';
 import { fixture } from '../functions/support.ts';
 import { BOT_TOKEN } from '../slack/support/events.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RestartTarget } from '../../lib/catalog/model.ts';
 import { DirectoryEvidenceStore, runRestart, type Executor, type RestartResult } from '../../lib/remediation/index.ts';
-import { ACTIONS } from '../../lib/slack/ids.ts';
+import { ACTIONS } from '../../lib/slack/render/action-ids.ts';
 import type { AuditEntry, Incident } from '../../lib/store/model.ts';
 import { blockActionBody, commandBody } from '../slack/support/events.ts';
 import { channelId } from '../slack/support/fake-slack.ts';

@@ -5,11 +5,11 @@
 // not acted upon: no job, and not one call into the store. (test/slack and test/functions check
 // the answers in detail; this checks the log line and the store.)
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createWebhookApp, type WebhookDeps } from '../../lib/runtime/webhook-app.ts';
-import { SNS_FORBIDDEN, SnsVerifier, type SnsMessage } from '../../lib/runtime/sns.ts';
-import { GRAFANA_SIGNATURE_HEADER, GRAFANA_TIMESTAMP_HEADER, hmacHex, sourceAuth } from '../../lib/runtime/webhook-auth.ts';
+import { createWebhookApp, type WebhookDeps } from '../../lib/webhook/app.ts';
+import { SNS_FORBIDDEN, SnsVerifier, type SnsMessage } from '../../lib/webhook/sns-signature.ts';
+import { GRAFANA_SIGNATURE_HEADER, GRAFANA_TIMESTAMP_HEADER, hmacHex, sourceAuth } from '../../lib/webhook/source-auth.ts';
 import type { Store } from '../../lib/store/model.ts';
-import { ACTIONS } from '../../lib/slack/ids.ts';
+import { ACTIONS } from '../../lib/slack/render/action-ids.ts';
 import { fixtureText, ingestDeps, makeSigner, OTHER_TOPIC, snsNotification, SnsStub, snsWebhook, TOPIC, type SnsSigner } from '../functions/support.ts';
 import { SIGNING_SECRET, apiGatewayEvent, blockActionBody, commandBody, sign } from '../slack/support/events.ts';
 import { harness, type Harness } from '../slack/support/fixtures.ts';

@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../lib/catalog/parse.ts';
 import { DatabaseUrlError, parseDatabaseUrl } from '../../lib/sessions/target.ts';
 import { redact, redactUrl } from '../../lib/redact/index.ts';
-import { logText } from '../../lib/runtime/log.ts';
-import { parseLeakCommand, serviceNames } from '../../lib/slack/command.ts';
-import { renderUnknownSubcommand } from '../../lib/slack/messages.ts';
-import { ACTIONS } from '../../lib/slack/ids.ts';
+import { logText } from '../../lib/lambda/log.ts';
+import { parseLeakCommand, serviceNames } from '../../lib/slack/app/leak-command.ts';
+import { renderUnknownSubcommand } from '../../lib/slack/render/messages.ts';
+import { ACTIONS } from '../../lib/slack/render/action-ids.ts';
 import { BOT_TOKEN, apiGatewayEvent, blockActionBody, commandBody } from '../slack/support/events.ts';
 import { harness, sampleReport, testCatalog } from '../slack/support/fixtures.ts';
-import { renderIncidentSummary, renderReportDetails } from '../../lib/slack/blocks.ts';
+import { renderIncidentSummary, renderReportDetails } from '../../lib/slack/render/report.ts';
 
 describe('database URLs', () => {
   it('a password with an unencoded "@" and "/" is never shown, in part or whole (it spilled into the path)', () => {

@@ -11,12 +11,12 @@ import { terminalJson, terminalLine, terminalText } from '../../lib/cli/output.t
 import { SHAPE_NAMES, redact, refreshProcessSecrets } from '../../lib/redact/index.ts';
 import { outputScrubber } from '../../lib/remediation/command.ts';
 import { saveEvidence, type EvidenceStore } from '../../lib/remediation/evidence.ts';
-import { createLog } from '../../lib/runtime/log.ts';
-import { restartNote, unmappedNote } from '../../lib/runtime/notes.ts';
-import { renderReport } from '../../lib/slack/blocks.ts';
-import { plainMessage } from '../../lib/slack/message.ts';
-import { renderApprovalStep, renderError, renderProgress } from '../../lib/slack/messages.ts';
-import { redactMessage } from '../../lib/slack/sink.ts';
+import { createLog } from '../../lib/lambda/log.ts';
+import { restartNote, unmappedNote } from '../../lib/worker/thread-notes.ts';
+import { renderReport } from '../../lib/slack/render/report.ts';
+import { plainMessage } from '../../lib/slack/render/block-kit.ts';
+import { renderApprovalStep, renderError, renderProgress } from '../../lib/slack/render/messages.ts';
+import { redactMessage } from '../../lib/slack/post/sink.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
 import { sampleReport } from '../slack/support/fixtures.ts';
 

@@ -4,8 +4,8 @@
 // sends (through the fetcher it is given), for 100 unsigned messages each time.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SNS_FORBIDDEN, SnsVerifier, type SnsMessage, type TextFetcher } from '../../lib/runtime/sns.ts';
-import { createWebhookApp } from '../../lib/runtime/webhook-app.ts';
+import { SNS_FORBIDDEN, SnsVerifier, type SnsMessage, type TextFetcher } from '../../lib/webhook/sns-signature.ts';
+import { createWebhookApp } from '../../lib/webhook/app.ts';
 import { alarmMessage, CERT_URL, ingestDeps, snsNotification, TOPIC, useSnsStub } from '../functions/support.ts';
 
 const sns = useSnsStub();

@@ -2,8 +2,8 @@
 // Approve / Deny, with the two-person rule, approvers by id or user group, expiry, and exactly
 // one restart job however many clicks arrive at once.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { messageToText } from '../../lib/slack/console-text.ts';
-import { ACTIONS } from '../../lib/slack/ids.ts';
+import { messageToText } from '../../lib/slack/render/console-text.ts';
+import { ACTIONS } from '../../lib/slack/render/action-ids.ts';
 import type { Incident } from '../../lib/store/model.ts';
 import { blockActionBody } from './support/events.ts';
 import { harness, type Harness } from './support/fixtures.ts';

@@ -1,10 +1,10 @@
 // Rendering is pure: Report in, Block Kit out, always within Slack's limits.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { renderIncidentSummary, renderReport, renderReportDetails } from '../../lib/slack/blocks.ts';
-import { messageToText } from '../../lib/slack/console-text.ts';
-import { ACTIONS, buttonTargetSchema } from '../../lib/slack/ids.ts';
-import { clip, fitLines } from '../../lib/slack/mrkdwn.ts';
+import { renderIncidentSummary, renderReport, renderReportDetails } from '../../lib/slack/render/report.ts';
+import { messageToText } from '../../lib/slack/render/console-text.ts';
+import { ACTIONS, buttonTargetSchema } from '../../lib/slack/render/action-ids.ts';
+import { clip, fitLines } from '../../lib/slack/render/mrkdwn.ts';
 import { redact } from '../../lib/redact/index.ts';
 import {
   renderApprovalOutcome,
@@ -15,8 +15,8 @@ import {
   renderStatus,
   renderUnknownService,
   renderUnknownSubcommand,
-} from '../../lib/slack/messages.ts';
-import type { SlackMessage } from '../../lib/slack/message.ts';
+} from '../../lib/slack/render/messages.ts';
+import type { SlackMessage } from '../../lib/slack/render/block-kit.ts';
 import type { Approval } from '../../lib/store/model.ts';
 import { blockKitProblem } from './support/fake-slack.ts';
 import { DB_PASSWORD, RAW_LITERALS, oversizedReport, sampleReport } from './support/fixtures.ts';

@@ -1,7 +1,7 @@
 // The pacer's ordering of writes that replace each other (updates of one message): the newest
 // decision wins, whatever order the writes reach the pacer in.
 import { expect, it } from 'vitest';
-import { ChannelPacer } from '../../lib/slack/pacer.ts';
+import { ChannelPacer } from '../../lib/slack/post/pacer.ts';
 
 function recorder() {
   const sent: string[] = [];

@@ -1,14 +1,14 @@
 // The worker side: one top message per incident (created once, updated in place), details and
 // the graph in the thread, writes paced per channel, 429s waited out, and the console sink.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSlackClient } from '../../lib/slack/client.ts';
-import { messageToText } from '../../lib/slack/console-text.ts';
-import { plainMessage, type SlackMessage } from '../../lib/slack/message.ts';
-import { deliverNotifications } from '../../lib/slack/notify.ts';
-import { ChannelPacer } from '../../lib/slack/pacer.ts';
-import { IncidentPoster } from '../../lib/slack/poster.ts';
-import { SILENCE_ACTION, silenceResult } from '../../lib/slack/silence.ts';
-import { ConsoleSink, WebApiSink, type FileUpload, type PostTarget, type SlackSink } from '../../lib/slack/sink.ts';
+import { createSlackClient } from '../../lib/slack/post/web-client.ts';
+import { messageToText } from '../../lib/slack/render/console-text.ts';
+import { plainMessage, type SlackMessage } from '../../lib/slack/render/block-kit.ts';
+import { deliverNotifications } from '../../lib/slack/post/notify.ts';
+import { ChannelPacer } from '../../lib/slack/post/pacer.ts';
+import { IncidentPoster } from '../../lib/slack/post/poster.ts';
+import { SILENCE_ACTION, silenceResult } from '../../lib/slack/app/silence.ts';
+import { ConsoleSink, WebApiSink, type FileUpload, type PostTarget, type SlackSink } from '../../lib/slack/post/sink.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
 import type { Incident } from '../../lib/store/model.ts';
 import { BOT_TOKEN } from './support/events.ts';

@@ -2,10 +2,10 @@
 // password) leaves in any Slack call. One busy scenario through every path, then every recorded
 // request body is searched.
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createSlackClient } from '../../lib/slack/client.ts';
-import { ACTIONS } from '../../lib/slack/ids.ts';
-import { IncidentPoster } from '../../lib/slack/poster.ts';
-import { WebApiSink } from '../../lib/slack/sink.ts';
+import { createSlackClient } from '../../lib/slack/post/web-client.ts';
+import { ACTIONS } from '../../lib/slack/render/action-ids.ts';
+import { IncidentPoster } from '../../lib/slack/post/poster.ts';
+import { WebApiSink } from '../../lib/slack/post/sink.ts';
 import { BOT_TOKEN, SIGNING_SECRET, blockActionBody, commandBody } from './support/events.ts';
 import { channelId } from './support/fake-slack.ts';
 import { DB_PASSWORD, RAW_LITERALS, RAW_QUERIES, harness, oversizedReport, sampleReport, type Harness } from './support/fixtures.ts';

@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createScratchDb, type ScratchDb } from './scratch-db.ts';
-import { countInDebug1, goVersion, leaks, REPO_ROOT, startGoService, type GoService, type ParkedRequest } from './goservice.ts';
+import { countInDebug1, goVersion, leaks, REPO_ROOT, startGoService, type GoService, type ParkedRequest } from '../../lib/demo/run-goservice.ts';
 
 const { values } = parseArgs({
   options: {

@@ -2,7 +2,7 @@
 //
 // createScratchDb() creates `lh_scratch_<pid>_<random>` on the server named by LEAKHOUND_PG_URL
 // (default postgres://postgres@127.0.0.1:5432/test, trust auth), loads the billing-api schema
-// (test/goservice/schema.sql) and returns helpers to read pg_stat_activity for it. drop() ends
+// (lib/demo/goservice/schema.sql) and returns helpers to read pg_stat_activity for it. drop() ends
 // every session on it and drops it. Databases left behind by a process that died are dropped the
 // next time one is created.
 import { randomBytes } from 'node:crypto';
@@ -13,7 +13,7 @@ import pg from 'pg';
 import { processAlive } from '../../lib/localdb/leftovers.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const SCHEMA_SQL_PATH = join(here, '..', 'goservice', 'schema.sql');
+export const SCHEMA_SQL_PATH = join(here, '..', '..', 'lib', 'demo', 'goservice', 'schema.sql');
 
 /** Admin connection URL (any database on the target server; used to create and drop). */
 export const ADMIN_PG_URL = process.env.LEAKHOUND_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

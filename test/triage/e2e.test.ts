@@ -8,7 +8,7 @@ import { parseAlerts } from '../../lib/alerts/index.ts';
 import { loadCatalog, type Catalog } from '../../lib/catalog/index.ts';
 import { rdsConnectionsAlarmEvent } from '../../lib/demo/alarm.ts';
 import { triageAlert, type Report } from '../../lib/triage/index.ts';
-import { buildGoService, goVersion, leaks, startGoService, type GoService, type ParkedRequest } from '../support/goservice.ts';
+import { buildGoService, goVersion, leaks, startGoService, type GoService, type ParkedRequest } from '../../lib/demo/run-goservice.ts';
 import { createScratchDb, isPostgresAvailable, type ScratchDb } from '../support/scratch-db.ts';
 import { runCli } from '../support/cli.ts';
 

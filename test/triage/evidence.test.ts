@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCatalog, type Catalog } from '../../lib/catalog/index.ts';
-import { renderIncidentSummary } from '../../lib/slack/blocks.ts';
+import { renderIncidentSummary } from '../../lib/slack/render/report.ts';
 import { triageService, type Report } from '../../lib/triage/index.ts';
 import { runCli } from '../support/cli.ts';
 import { createScratchDb, type ScratchDb } from '../support/scratch-db.ts';

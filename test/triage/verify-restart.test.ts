@@ -9,8 +9,8 @@ import { parseCatalog, type Service } from '../../lib/catalog/index.ts';
 import { InProcessJobQueue, jobSchema, type Job } from '../../lib/jobs/index.ts';
 import { CommandExecutor, DirectoryEvidenceStore, runRestart, runVerificationCheck } from '../../lib/remediation/index.ts';
 import { MemoryStore } from '../../lib/store/index.ts';
-import { collectEvidence, readVerification } from '../../lib/triage/remedy.ts';
-import { buildGoService, goVersion, leaks, startGoService, type GoService } from '../support/goservice.ts';
+import { collectEvidence, readVerification } from '../../lib/triage/remediation-inputs.ts';
+import { buildGoService, goVersion, leaks, startGoService, type GoService } from '../../lib/demo/run-goservice.ts';
 import { createScratchDb, isPostgresAvailable, type ScratchDb } from '../support/scratch-db.ts';
 
 const required = Boolean(process.env.LEAKHOUND_REQUIRE_ALL);

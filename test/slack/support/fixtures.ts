@@ -5,7 +5,7 @@ import type { Catalog } from '../../../lib/catalog/model.ts';
 import { InProcessJobQueue } from '../../../lib/jobs/in-process.ts';
 import type { Job, JobInput, JobQueue } from '../../../lib/jobs/model.ts';
 import { fingerprint } from '../../../lib/sessions/fingerprint.ts';
-import { createSlackLambdaHandler, type AwsEvent, type AwsResponse } from '../../../lib/slack/lambda.ts';
+import { createSlackLambdaHandler, type AwsEvent, type AwsResponse } from '../../../lib/slack/app/lambda-receiver.ts';
 import { MemoryStore } from '../../../lib/store/memory.ts';
 import type { Report } from '../../../lib/triage/report.ts';
 import { BOT_TOKEN, SIGNING_SECRET, apiGatewayEvent } from './events.ts';

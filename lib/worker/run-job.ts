@@ -1,0 +1,212 @@
+// The worker's job handler: triage (and its Slack posts), restart, termination, verification.
+// The one set of handlers for both transports: the Lambda worker reads them from SQS
+// (functions/worker.ts), `leakhound dev` from the in-process queue (lib/cli/local-worker.ts).
+// A job that cannot succeed on retry (a service gone from the catalog, an approval already
+// used) is reported and completed; a job that failed for a passing reason throws, so SQS
+// redelivers it and, after maxReceiveCount, keeps it in the DLQ.
+import { findService, resolveDatabaseUrl, type Catalog, type Service } from '../catalog/index.ts';
+import { readingSchema, type Job, type JobHandler, type JobQueue, type Reading, type VerifyJob } from '../jobs/index.ts';
+import { fetchMetricsGraph, type CloudWatchLike } from '../metrics/index.ts';
+import { DEFAULT_VERIFICATION, runRestart, runTerminate, runVerificationCheck, type EvidenceItem, type EvidenceStore, type Executors, type VerificationPlan } from '../remediation/index.ts';
+import { takeSnapshot, terminationTargetFor, type Snapshot } from '../sessions/index.ts';
+import type { IncidentPoster, GraphImage } from '../slack/post/poster.ts';
+import { plainMessage, type SlackMessage } from '../slack/render/block-kit.ts';
+import { requestTermination } from './termination-request.ts';
+import type { Incident, Store } from '../store/model.ts';
+import type { GatherDeps } from '../triage/gather.ts';
+import { collectEvidence, readVerification } from '../triage/remediation-inputs.ts';
+import { triageService, type Report } from '../triage/index.ts';
+import { incidentPageItems, rewriteIncidentPage, type PageLinker, type PageReading } from '../evidence-page/index.ts';
+import { alertNameOfUnmapped } from '../intake/ingest.ts';
+import { describeError, type Log } from '../lambda/log.ts';
+import { METRICS, noMeter, type Meter } from '../lambda/meter.ts';
+import { restartNote, terminateNote, unmappedNote, verificationNote } from './thread-notes.ts';
+
+export interface WorkerDeps {
+  catalog: Catalog;
+  store: Store;
+  queue: JobQueue;
+  poster: IncidentPoster;
+  gather: GatherDeps;
+  executors: Executors;
+  evidence: EvidenceStore;
+  /** For the metric graph in the thread; null where there is no CloudWatch. */
+  cloudwatch: CloudWatchLike | null;
+  /** Evidence + restart + rollout must end by then (the worker's timeout is longer). */
+  restartSeconds: number;
+  log: Log;
+  /** Triage duration, verdicts, gaps, restarts (Powertools Metrics in Lambda); default none. */
+  meter?: Meter;
+  /** Sessions idle this long are suspects. */
+  minAgeMs?: number;
+  /** When the checks after a remedy run; default the deployed schedule (after 2 min, then every 5 for 30). */
+  verification?: VerificationSchedule;
+  /** Links the incident's evidence page in the thread (presigned in S3, a path locally); none without. */
+  pageLinker?: PageLinker | null;
+}
+
+export type VerificationSchedule = Omit<VerificationPlan, 'before'>;
+
+export function createJobHandler(deps: WorkerDeps): JobHandler {
+  const run = async (job: Job): Promise<void> => {
+    switch (job.type) {
+      case 'triage':
+        return triage(job, deps);
+      case 'restart':
+        return restart(job, deps);
+      case 'terminate':
+        return terminate(job, deps);
+      case 'verify':
+        return verify(job, deps);
+    }
+  };
+  return async (job, meta) => {
+    try {
+      await run(job);
+    } finally {
+      // Every paced Slack write lands before the invocation ends.
+      await deps.poster.flush();
+    }
+    deps.log.info('job done', { type: job.type, job: meta.id, attempt: meta.attempt, service: job.service });
+  };
+}
+
+async function incidentOf(deps: WorkerDeps, id: string | null): Promise<Incident | null> {
+  return id ? deps.store.getIncident(id) : null;
+}
+
+/** A note in the incident thread, or in the service's channel when there is no incident. */
+async function say(deps: WorkerDeps, job: { incidentId: string | null; service: string }, message: SlackMessage): Promise<void> {
+  const incident = await incidentOf(deps, job.incidentId);
+  if (incident) await deps.poster.reply(incident, message);
+  else await deps.poster.post(findService(deps.catalog, job.service)?.slackChannel ?? deps.catalog.defaults.slackChannel, message);
+}
+
+async function triage(job: Extract<Job, { type: 'triage' }>, deps: WorkerDeps): Promise<void> {
+  const incident = await incidentOf(deps, job.incidentId);
+  const service = findService(deps.catalog, job.service);
+  if (!service) {
+    const alertName = alertNameOfUnmapped(job.service);
+    if (incident && alertName !== null) await deps.poster.top(incident, unmappedNote(alertName));
+    else deps.log.warn('triage for a service not in the catalog; dropped', { service: job.service });
+    return;
+  }
+  // The alarm went back to OK: the job queued then turns the top message into "resolved".
+  if (incident?.state === 'resolved' && job.trigger === 'alarm') {
+    await deps.poster.resolved(incident);
+    return;
+  }
+  const minAgeMs = deps.minAgeMs ?? 30_000;
+  const captured: { snapshot: Snapshot | null } = { snapshot: null };
+  const gather: GatherDeps = {
+    ...deps.gather,
+    // Kept for the Terminate flow, which needs each session's start time.
+    snapshot: async (url, timeoutMs) => (captured.snapshot = await takeSnapshot(url, { timeoutMs, minAgeMs })),
+  };
+  const report = await triageService({ catalog: deps.catalog, service, minAgeMs, onProgress: incident ? deps.poster.progressReporter(incident) : undefined }, gather);
+  const meter = deps.meter ?? noMeter;
+  meter.milliseconds(METRICS.triageDuration, report.elapsedMs);
+  meter.count(METRICS.triageGaps, report.gaps.length);
+  meter.count(METRICS.verdicts, 1, ['verdict', report.verdict.kind]);
+  const replyTo = job.respondTo?.user ? { channel: job.respondTo.channel, user: job.respondTo.user } : null;
+  const graph = incident ? await graphOf(deps, service, report) : null;
+  await deps.poster.answerReport(report, { incident, replyTo, requestedBy: job.requestedBy, graph });
+
+  if (job.trigger === 'button' && job.scope === 'sessions' && job.requestedBy) {
+    const wanted = new Set(report.actions.find((a) => a.kind === 'terminate-sessions')?.sessionIds ?? []);
+    const targets = (captured.snapshot?.sessions ?? []).filter((s) => wanted.has(s.id)).flatMap((s) => terminationTargetFor(s, minAgeMs) ?? []);
+    await requestTermination(
+      { store: deps.store, poster: deps.poster },
+      { service, incident, requestedBy: job.requestedBy, database: service.database.id, sessions: targets, replyTo },
+    );
+  }
+}
+
+async function graphOf(deps: WorkerDeps, service: Service, report: Report): Promise<GraphImage | null> {
+  if (!deps.cloudwatch || (!service.database.rds && !service.loadBalancer)) return null;
+  const graph = await fetchMetricsGraph(deps.cloudwatch, {
+    database: service.database.rds,
+    loadBalancer: service.loadBalancer,
+    maxConnections: report.capacity.maxConnections,
+    region: deps.catalog.defaults.region,
+    timeoutMs: 5_000,
+  });
+  if (!graph.ok) deps.log.warn('no graph', { service: service.name, reason: graph.gap.detail });
+  return graph.ok ? { png: graph.png } : null;
+}
+
+/** The reading behind the decision: the one in the Report saved as evidence. */
+function readingOfEvidence(items: readonly EvidenceItem[]): Reading | null {
+  const report = items.find((i) => i.name === 'report.json');
+  if (!report || typeof report.body !== 'string') return null;
+  try {
+    const parsed = readingSchema.safeParse((JSON.parse(report.body) as { reading?: unknown }).reading);
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps): Promise<void> {
+  const service = findService(deps.catalog, job.service);
+  const verification: VerificationPlan = { ...deps.verification, before: null };
+  const result = await runRestart({
+    store: deps.store,
+    queue: deps.queue,
+    executors: deps.executors,
+    evidence: deps.evidence,
+    approvalId: job.approvalId,
+    collectEvidence: async () => {
+      if (!service) return [];
+      // The evidence page is made from the same reading, with the timeline so far and the graph.
+      const derived = (parts: Parameters<typeof incidentPageItems>[2]) =>
+        incidentPageItems({ store: deps.store, graph: async (report) => (await graphOf(deps, service, report))?.png ?? null }, job.incidentId, parts);
+      const items = await collectEvidence(service, deps.catalog.defaults, deps.gather, undefined, { derived });
+      verification.before = readingOfEvidence(items);
+      return items;
+    },
+    deadline: Date.now() + deps.restartSeconds * 1000,
+    verification,
+  });
+  (deps.meter ?? noMeter).count(METRICS.restarts, 1, ['outcome', result.status]);
+  const page = result.status !== 'skipped' && job.incidentId ? await deps.pageLinker?.link(job.incidentId).catch(() => null) : null;
+  await say(deps, job, restartNote(result, deps.verification?.delaySeconds ?? DEFAULT_VERIFICATION.delaySeconds, page ?? null));
+}
+
+/** After the first and the last check, the page is written again with the readings after the remedy and the timeline to now. */
+async function rewritePage(deps: WorkerDeps, job: VerifyJob, check: { reading: PageReading['reading'] & { at: string } }): Promise<void> {
+  if (!job.incidentId) return;
+  const readings: PageReading[] = [];
+  const after = (at: string) => `${Math.max(0, Math.round((Date.parse(at) - Date.parse(job.startedAt)) / 60_000))} min after the ${job.action}`;
+  if (job.before) readings.push({ at: job.startedAt, label: `before the ${job.action}`, reading: job.before });
+  for (const r of [...job.history, check.reading]) readings.push({ at: r.at, label: after(r.at), reading: { connections: r.connections, idleInTransaction: r.idleInTransaction, elb504: r.elb504 } });
+  try {
+    await rewriteIncidentPage({ store: deps.store, evidence: deps.evidence }, job.incidentId, readings);
+  } catch (err) {
+    deps.log.warn('evidence page not rewritten', { incident: job.incidentId, reason: describeError(err) });
+  }
+}
+
+async function terminate(job: Extract<Job, { type: 'terminate' }>, deps: WorkerDeps): Promise<void> {
+  const service = findService(deps.catalog, job.service);
+  if (!service) return say(deps, job, plainMessage(`:x: Cannot terminate sessions: service ${job.service} is no longer in the catalog.`));
+  const url = await resolveDatabaseUrl(service, deps.gather.env, { readSecret: deps.gather.readSecret, timeoutMs: 3_000 });
+  if (!url.ok) return say(deps, job, plainMessage(`:x: Cannot terminate sessions: ${url.error}`));
+  const before = await readVerification(service, deps.gather).catch(() => null);
+  const result = await runTerminate({ store: deps.store, queue: deps.queue, approvalId: job.approvalId, databaseUrl: url.url, verification: { ...deps.verification, before } });
+  await say(deps, job, terminateNote(result));
+}
+
+async function verify(job: VerifyJob, deps: WorkerDeps): Promise<void> {
+  const service = findService(deps.catalog, job.service);
+  if (!service) {
+    deps.log.warn('verification for a service not in the catalog; dropped', { service: job.service });
+    return;
+  }
+  const check = await runVerificationCheck({ job, read: () => readVerification(service, deps.gather), queue: deps.queue });
+  if (check.readError) deps.log.warn('verification reading failed', { service: service.name, reason: describeError(check.readError) });
+  // The first result and the last one are news; the checks in between stay quiet.
+  if (check.first || check.final) await say(deps, job, verificationNote(job.action, check));
+  // The page follows the same news: the first reading after the remedy, and the last.
+  if (check.first || check.final) await rewritePage(deps, job, check);
+}
