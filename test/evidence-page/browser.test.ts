@@ -18,7 +18,8 @@ import { decide, requestRestart, type Click, type InteractionDeps } from '../../
 import { PosterNotifier } from '../../lib/slack/post/notify.ts';
 import { ConsoleSink } from '../../lib/slack/post/sink.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
-import { buildGoService, goVersion, leaks, startGoService, REPO_ROOT, type GoService, type ParkedRequest } from '../../lib/demo/run-goservice.ts';
+import { buildGoService, goVersion, REPO_ROOT, type GoService, type ParkedRequest } from '../../lib/demo/run-goservice.ts';
+import { startLeakingBillingApi } from '../support/leaking-incident.ts';
 import { createScratchDb, isPostgresAvailable, type ScratchDb } from '../support/scratch-db.ts';
 import { hasChromium, launchChromium } from '../support/chromium.ts';
 import { runCli } from '../support/cli.ts';
@@ -46,11 +47,9 @@ describe.runIf(required || (go !== null && pgUp && chromiumThere))('the evidence
     if (!go || !pgUp || !chromiumThere) throw new Error('LEAKHOUND_REQUIRE_ALL is set but Go, PostgreSQL or chromium is missing');
     await buildGoService();
     db = await createScratchDb();
-    svc = await startGoService({ dsn: db.dsn, maxOpen: 4 }); // 3 leaked tx + 1 leaked rows fill it
-    for (let i = 0; i < 3; i++) await leaks.transfer(svc);
-    await leaks.export(svc);
-    for (let i = 0; i < 3; i++) parked.push(leaks.parkOrders(svc, `customer-${i}`));
-    await svc.waitFor('callers parked', async () => (await svc!.stats()).waitCount >= 3);
+    const leaking = await startLeakingBillingApi(db.dsn);
+    svc = leaking.svc;
+    parked.push(...leaking.parked);
 
     const dir = mkdtempSync(join(tmpdir(), 'lh-page-'));
     const evidenceDir = join(dir, 'evidence');
