@@ -12,7 +12,10 @@
 //
 // Before/after: bench/bundles.baseline.json holds the same figures for an earlier build (it says
 // which); each figure is printed as `before → after`. `BENCH_SAVE_BASELINE=<label>` writes this
-// run's figures there instead (run it on the commit to compare against).
+// run's figures there instead (run it on the commit to compare against). Timings taken at
+// different moments on a shared machine differ by more than a change's effect, so
+// `BENCH_BEFORE_BUILD=<dir>` (a `.build` holding the earlier <fn>.zip files) also imports the
+// earlier bundles, alternating with these, for a paired before → after under the same load.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -130,6 +133,14 @@ interface Baseline {
   functions: Record<string, FunctionFigures>;
 }
 const BASELINE = join(ROOT, 'bench', 'bundles.baseline.json');
+const BEFORE_BUILD = process.env['BENCH_BEFORE_BUILD'] ? resolve(process.env['BENCH_BEFORE_BUILD']) : null;
+
+/** The earlier build's zip of `fn`, unzipped into `dir`: its handler module and the env to import it with. */
+async function unzipBefore(build: string, fn: string, dir: string): Promise<{ entry: string; env: NodeJS.ProcessEnv }> {
+  await mkdir(dir, { recursive: true });
+  await exec('unzip', ['-q', join(build, `${fn}.zip`), '-d', dir]);
+  return { entry: join(dir, 'functions', `${fn}.mjs`), env: { PATH: process.env['PATH'] ?? '', HOME: dir, AWS_REGION: 'eu-west-1', LEAKHOUND_CONFIG: join(dir, 'leakhound.example.yml') } };
+}
 
 async function readBaseline(): Promise<Baseline | null> {
   try {
@@ -198,11 +209,23 @@ export async function run(): Promise<Record<string, string | number>> {
       const cold: number[] = [];
       const coldCpu: number[] = [];
       const everything: number[] = [];
+      const paired = BEFORE_BUILD ? await unzipBefore(BEFORE_BUILD, fn, join(out, `${fn}-before`)) : null;
+      const pairedCold: number[] = [];
+      const pairedCpu: number[] = [];
       for (let i = 0; i < RUNS; i++) {
+        if (paired) {
+          const b = await importTime(paired.entry, paired.env);
+          pairedCold.push(b.wall);
+          pairedCpu.push(b.cpu);
+        }
         const first = await importTime(entry, env);
         cold.push(first.wall);
         coldCpu.push(first.cpu);
         everything.push((await importTime(entry, env, lazy)).wall);
+      }
+      if (paired) {
+        figures[`${fn}: paired cold import wall before → after (ms)`] = versus(median(pairedCold), median(cold), (n) => n.toFixed(0));
+        figures[`${fn}: paired cold import CPU before → after (ms)`] = versus(median(pairedCpu), median(coldCpu), (n) => n.toFixed(0));
       }
       const zipBytes = (await stat(zip)).size;
       const before = baseline?.functions[fn];

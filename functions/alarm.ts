@@ -4,7 +4,7 @@
 import { deliveryId, handleAlarmEvent, type AlarmEventResult } from '../lib/intake/alarm-event.ts';
 import { coreContext, type CoreContext } from '../lib/wiring/core.ts';
 import { createTelemetry, invocation } from '../lib/lambda/invocation.ts';
-import { describeError } from '../lib/lambda/log.ts';
+import { errorMessage } from '../lib/errors/index.ts';
 
 const telemetry = createTelemetry('alarm');
 const { log } = telemetry;
@@ -16,7 +16,7 @@ export async function handler(event: unknown, context?: unknown): Promise<AlarmE
       core = await coreContext.get();
     } catch (err) {
       // Thrown on, so Lambda retries the delivery once the configuration is fixed.
-      log.error('not configured', { reason: describeError(err) });
+      log.error('not configured', { reason: errorMessage(err) });
       throw new Error('leakhound alarm function is not configured; see the log line above');
     }
     return handleAlarmEvent(event, { ...core, log });

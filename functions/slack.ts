@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { loadCatalog } from '../lib/catalog/parse.ts';
 import { SqsJobQueue } from '../lib/jobs/sqs.ts';
 import { apiRequestId, createTelemetry, invocation } from '../lib/lambda/invocation.ts';
-import { describeError } from '../lib/lambda/log.ts';
+import { errorMessage } from '../lib/errors/index.ts';
 import { boltLogger } from '../lib/slack/app/bolt-log.ts';
 import type { AwsEvent, AwsResponse, SlackLambdaHandler } from '../lib/slack/app/lambda-receiver.ts';
 import { createDynamoStore } from '../lib/store/dynamo.ts';
@@ -69,7 +69,7 @@ export async function handler(event: AwsEvent, context: unknown): Promise<AwsRes
     try {
       handle = await ready;
     } catch (err) {
-      telemetry.log.error('not configured', { reason: describeError(err) });
+      telemetry.log.error('not configured', { reason: errorMessage(err) });
       return { statusCode: 500, body: '' };
     }
     return handle(event, context);

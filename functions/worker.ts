@@ -7,7 +7,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { handleSqsBatch } from '../lib/jobs/sqs.ts';
 import { withCorrelationId } from '../lib/lambda/correlation.ts';
 import { invocation } from '../lib/lambda/invocation.ts';
-import { describeError } from '../lib/lambda/log.ts';
+import { errorMessage } from '../lib/errors/index.ts';
 import { createJobHandler, type WorkerDeps } from '../lib/worker/run-job.ts';
 import { workerContext, workerLog, workerTelemetry } from '../lib/wiring/worker.ts';
 
@@ -18,7 +18,7 @@ export async function handler(event: SQSEvent, context?: unknown): Promise<SQSBa
       deps = await workerContext.get();
     } catch (err) {
       // The whole batch is retried (and kept in the DLQ) until the configuration is fixed.
-      workerLog.error('not configured', { reason: describeError(err) });
+      workerLog.error('not configured', { reason: errorMessage(err) });
       throw new Error('leakhound worker is not configured; see the log line above');
     }
     return handleSqsBatch(event, createJobHandler(deps), {

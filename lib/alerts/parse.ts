@@ -12,6 +12,7 @@ import { issuesToText } from './field-issues.ts';
 import { ALERT_SOURCES, type AlertSource, type FieldIssue, type ParseAlertsResult } from './model.ts';
 import { isWebhookWithAlerts, looksLikeGrafana, parseAlertmanagerWebhook, parseGrafanaWebhook } from './prometheus.ts';
 import { isRecord, parseJson } from './values.ts';
+import { errorMessage } from '../errors/index.ts';
 
 const PARSERS: Record<AlertSource, (input: unknown) => SourceParse> = {
   'cloudwatch-sns': parseSnsAlarm,
@@ -37,7 +38,7 @@ export function parseAlerts(input: unknown, hint?: AlertSource): ParseAlertsResu
     return parseUnsafe(input, hint);
   } catch (err) {
     // Belt and braces: the parsers are total, but a webhook must never crash the function.
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     return failure(hint ?? null, [{ path: '(root)', message: `internal parser error: ${message}` }]);
   }
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors/index.ts';
 // Small, total conversions used by every parser: nothing here throws.
 
 /** Any timestamp the sources send (`…+0000`, micro-seconds, `Z`) → ISO 8601 UTC, or null. */
@@ -38,7 +39,7 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    return { ok: false, error: errorMessage(err) };
   }
 }
 

@@ -1,5 +1,6 @@
 // Resolve a service's connection string at the moment it is needed. The string is returned to
 // the caller only; errors describe where it should have come from, never what it contains.
+import { errorMessage, withDeadline } from '../errors/index.ts';
 import type { Database, Env, Service } from './model.ts';
 
 /** Reads a Secrets Manager secret or SSM parameter; injected so this module needs no AWS SDK. */
@@ -38,19 +39,14 @@ export async function resolveDatabaseUrl(
       if (!options.readSecret) {
         return { ok: false, error: `database "${database.id}": secret ${source.ref} needs a secret reader, and none is configured` };
       }
-      const signal = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_SECRET_TIMEOUT_MS);
+      const readSecret = options.readSecret;
       try {
-        const value = await Promise.race([
-          options.readSecret(source.ref, signal),
-          new Promise<never>((_, reject) => {
-            signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true });
-          }),
-        ]);
+        const value = await withDeadline(options.timeoutMs ?? DEFAULT_SECRET_TIMEOUT_MS, (signal) => readSecret(source.ref, signal), 'timed out');
         const url = secretToUrl(value);
         if (url === null) return { ok: false, error: `database "${database.id}": secret ${source.ref} holds no connection string` };
         return { ok: true, url, from: 'secret' };
       } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
+        const reason = errorMessage(err);
         return { ok: false, error: `database "${database.id}": could not read secret ${source.ref}: ${reason}` };
       }
     }

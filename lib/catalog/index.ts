@@ -3,6 +3,7 @@ export type * from './model.ts';
 export { CatalogError } from './model.ts';
 export { parseCatalog, loadCatalog, type ParseCatalogOptions } from './parse.ts';
 export { ENV_OVERRIDES } from './env.ts';
+export { describeRestartTarget, restartTargetSchema } from './restart-target.ts';
 export { parseByteSize, DEFAULT_PPROF_PATH, DEFAULT_METRICS_PATH } from './schema.ts';
 export {
   servicesForAlert,

@@ -1,6 +1,7 @@
 // The validated, normalised service catalog. Defaults are applied and references resolved, so
 // consumers never look at the raw file or fall back to defaults themselves.
 import type { AlertSignal } from '../alerts/model.ts';
+import type { RestartTarget } from './restart-target.ts';
 
 export type DatabaseEngine = 'postgres' | 'mysql';
 
@@ -44,10 +45,7 @@ export interface DumpSettings {
   sources: DumpSource[];
 }
 
-export type RestartTarget =
-  | { type: 'kubernetes'; namespace: string; deployment: string }
-  | { type: 'ecs'; cluster: string; service: string; region: string | null }
-  | { type: 'command'; argv: string[]; timeoutSeconds: number };
+export type { RestartTarget } from './restart-target.ts';
 
 export interface Approvers {
   /** Slack user IDs (`U…`/`W…`). */

@@ -7,6 +7,7 @@ import { envOverrides } from './env.ts';
 import { buildCatalog } from './normalise.ts';
 import { catalogFileSchema } from './schema.ts';
 import { CatalogError, type CatalogIssue, type CatalogResult, type Env } from './model.ts';
+import { errorMessage } from '../errors/index.ts';
 
 /** A catalog is a page of configuration; anything much bigger is a mistake (or an attack). */
 const MAX_CATALOG_BYTES = 1024 * 1024;
@@ -23,7 +24,7 @@ export function parseCatalog(text: string, filename: string, options: ParseCatal
   try {
     return parseUnsafe(text, filename, options);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     return failure(filename, [{ path: '(root)', message: `could not read catalog: ${message}`, line: null }]);
   }
 }
@@ -51,7 +52,7 @@ function parseUnsafe(text: string, filename: string, options: ParseCatalogOption
   try {
     raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
-    return failure(filename, [{ path: '(root)', message: err instanceof Error ? err.message : String(err), line: null }]);
+    return failure(filename, [{ path: '(root)', message: errorMessage(err), line: null }]);
   }
   if (raw === null || raw === undefined) return failure(filename, [{ path: '(root)', message: 'the file is empty', line: null }]);
 
@@ -102,7 +103,7 @@ export async function loadCatalog(path?: string, env: Env = process.env): Promis
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' ? 'file not found' : err instanceof Error ? err.message : String(err);
+    const message = code === 'ENOENT' ? 'file not found' : errorMessage(err);
     return failure(file, [{ path: '(root)', message, line: null }]);
   }
   return parseCatalog(text, file, { env });

@@ -48,7 +48,7 @@ function verdictLine(findings: Finding[]): string {
   if (!top) return 'No leak signature found.';
   const who = describeCulprit(top.culprit);
   const rest = findings.length > 1 ? ` (+${findings.length - 1} more finding${findings.length > 2 ? 's' : ''})` : '';
-  if (top.kind === 'pool-exhausted' || top.kind === 'pgx-acquire-wait') {
+  if (signatureByKind(top.kind).poolWait) {
     return `${headline(top.kind)}: ${top.count} callers waiting, e.g. in ${who}; no leaked goroutine visible, so the connections are held elsewhere (rows under context.Background(), idle sessions): check the database side [${top.confidence}]${rest}`;
   }
   return `${headline(top.kind)}: ${who}: ${top.count} ${top.count === 1 ? signatureByKind(top.kind).what.one : signatureByKind(top.kind).what.many} ${signatureByKind(top.kind).what.verb} [${top.confidence} confidence]${rest}`;

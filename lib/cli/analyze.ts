@@ -11,12 +11,12 @@ import {
   type DumpDiff,
   type Finding,
 } from '../goroutines/index.ts';
-import { describeError } from '../dumps/describe.ts';
+import { describeError } from '../errors/index.ts';
 import { dominantState } from '../goroutines/grouping.ts';
-
-export { dominantState };
 import { renderEvidencePage } from '../evidence-page/render.ts';
 import { writePageFile } from '../evidence-page/file.ts';
+
+export { dominantState };
 import { oneOf, parseCliArgs, parseDuration } from './args.ts';
 import { CliError } from './errors.ts';
 import { renderAnalysisText } from './analyze-text.ts';

@@ -3,6 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { CliError } from './errors.ts';
+import { errorMessage } from '../errors/index.ts';
 
 export function parseCliArgs<T extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],
@@ -12,7 +13,7 @@ export function parseCliArgs<T extends NonNullable<ParseArgsConfig['options']>>(
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err));
+    throw new CliError(errorMessage(err));
   }
 }
 

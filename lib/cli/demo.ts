@@ -12,6 +12,7 @@ import { CliError } from './errors.ts';
 import { terminalJson, terminalText } from './output.ts';
 import { renderReportText } from './report-text.ts';
 import { dim } from './style.ts';
+import { errorMessage } from '../errors/index.ts';
 
 const HELP = `usage: leakhound demo [--format text|json]
 
@@ -23,8 +24,6 @@ const optionsSchema = z.object({
   help: z.boolean().optional(),
   format: z.enum(['text', 'json'], { error: 'must be text or json' }).default('text'),
 });
-
-const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export const demoCommand = {
   summary: 'the whole triage on this machine',
@@ -53,7 +52,7 @@ export const demoCommand = {
       try {
         env = await startDemoEnvironment(step);
       } catch (err) {
-        throw new CliError(`could not start the demo environment: ${describe(err)}`, 1);
+        throw new CliError(`could not start the demo environment: ${errorMessage(err)}`, 1);
       }
       await new Promise((r) => setTimeout(r, DEMO_MIN_AGE_MS + 200)); // let the leaked sessions age
       const event = rdsConnectionsAlarmEvent({ instance: DEMO_RDS_INSTANCE, value: DEMO_MAX_CONNECTIONS - 3, threshold: 5 });

@@ -12,6 +12,7 @@ import type { FileUpload, PostTarget, SlackSink } from '../slack/post/sink.ts';
 import type { Store } from '../store/model.ts';
 import { CliError } from './errors.ts';
 import type { LocalWorker } from './local-worker.ts';
+import { errorMessage } from '../errors/index.ts';
 
 /** The channel commands are typed in. */
 export const LOCAL_CHANNEL = 'CLOCALDEV1';
@@ -147,7 +148,7 @@ export async function runConsole(o: ConsoleOptions): Promise<void> {
       else o.say(`unknown: ${word} (type "help")`);
       await worker.settled();
     } catch (err) {
-      o.warn(`leakhound dev: ${err instanceof Error ? err.message : String(err)}`);
+      o.warn(`leakhound dev: ${errorMessage(err)}`);
     }
   }
   await worker.settled();

@@ -22,6 +22,7 @@ import { catalogOrFail } from './inputs.ts';
 import { startLocalWorker, type LocalWorker } from './local-worker.ts';
 import { dim } from './style.ts';
 import { textLog } from './text-log.ts';
+import { errorMessage } from '../errors/index.ts';
 
 const HELP = `usage: leakhound dev [--config <file> | --demo] [--store <file>] [--user <U…>]
                      [--verify-after 2m] [--evidence <dir>] [--min-age 30s] [--verbose]
@@ -58,7 +59,6 @@ const optionsSchema = z
 type Options = z.infer<typeof optionsSchema>;
 
 const exists = (path: string) => access(path).then(() => true, () => false);
-const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 const say = (line: string) => process.stdout.write(`${terminalText(line)}\n`);
 const warn = (line: string) => process.stderr.write(`${terminalLine(line)}\n`);
 
@@ -66,7 +66,7 @@ async function openStore(file: string): Promise<Store> {
   try {
     return await MemoryStore.open(file);
   } catch (err) {
-    throw new CliError(`--store ${err instanceof SyntaxError ? `${file}: not JSON: ${err.message}` : describe(err)}`);
+    throw new CliError(`--store ${err instanceof SyntaxError ? `${file}: not JSON: ${err.message}` : errorMessage(err)}`);
   }
 }
 
@@ -121,7 +121,7 @@ export const devCommand = {
         try {
           demo = await startDemoEnvironment((line) => say(dim(`> ${line}`, process.stdout)));
         } catch (err) {
-          throw new CliError(`could not start the demo environment: ${describe(err)}`, 1);
+          throw new CliError(`could not start the demo environment: ${errorMessage(err)}`, 1);
         }
       } else say(`leakhound dev: catalog ${resolve(file!)}`);
       const settings = {

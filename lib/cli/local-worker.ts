@@ -14,6 +14,7 @@ import { IncidentPoster } from '../slack/post/poster.ts';
 import type { SlackSink } from '../slack/post/sink.ts';
 import type { Store } from '../store/model.ts';
 import { cloudwatchFromEnv } from './inputs.ts';
+import { errorMessage } from '../errors/index.ts';
 
 export interface LocalWorkerOptions {
   catalog: Catalog;
@@ -71,13 +72,13 @@ export function startLocalWorker(o: LocalWorkerOptions): LocalWorker {
     store: o.store,
     channelOf,
     ...(o.pacer ? { pacer: o.pacer } : {}),
-    onError: (err, what) => log.warn(`slack: ${what}`, { reason: err instanceof Error ? err.message : String(err) }),
+    onError: (err, what) => log.warn(`slack: ${what}`, { reason: errorMessage(err) }),
   });
   const queue = new InProcessJobQueue(null, {
     maxAttempts: ATTEMPTS,
     retryDelayMs: 1_000,
     onError: (envelope, err, attempt) =>
-      log.warn(`${envelope.job.type} job failed${attempt < ATTEMPTS ? ', will retry' : ''}`, { attempt, reason: err instanceof Error ? err.message : String(err) }),
+      log.warn(`${envelope.job.type} job failed${attempt < ATTEMPTS ? ', will retry' : ''}`, { attempt, reason: errorMessage(err) }),
   });
   const cloudwatch = cloudwatchFromEnv(o.env, region);
   const deps: WorkerDeps = {

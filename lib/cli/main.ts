@@ -2,6 +2,7 @@
 // Each subcommand returns its exit code; user errors are one line on stderr and exit 2.
 import { CliError } from './errors.ts';
 import { terminalLine, terminalText } from './output.ts';
+import { errorMessage } from '../errors/index.ts';
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
@@ -40,7 +41,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** Our own bug: one line (escaped, redacted), the stack only when asked for. */
 function reportInternal(name: string, err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   console.error(terminalLine(`leakhound ${name}: internal error: ${message}`));
   if (process.env.LEAKHOUND_DEBUG) console.error(terminalText(err instanceof Error ? (err.stack ?? message) : message));
 }

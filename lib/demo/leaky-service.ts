@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { buildGoService, goVersion, leaks, startGoService, type GoService, type ParkedRequest } from './run-goservice.ts';
+import { errorMessage } from '../errors/index.ts';
 
 export interface LeakyService {
   kind: 'go' | 'node';
@@ -77,7 +78,7 @@ async function superviseGoService(dsn: string, dir: string, log: (line: string) 
         await started(await startGoService({ dsn, maxOpen: POOL, args: ['-listen', address] }));
         log(`billing-api (pid ${s.pid}) exited; the supervisor started it again (pid ${svc.pid}) on ${address}, without its leaks`);
       } catch (err) {
-        log(`billing-api exited and could not be started again: ${err instanceof Error ? err.message : String(err)}`);
+        log(`billing-api exited and could not be started again: ${errorMessage(err)}`);
       }
     });
   };

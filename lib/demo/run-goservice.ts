@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { byDeadline } from '../errors/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, '..', '..');
@@ -341,8 +342,7 @@ export async function startGoService(opts: StartOptions): Promise<GoService> {
     }
   };
 
-  const waitExit = async (ms: number): Promise<boolean> =>
-    Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+  const waitExit = async (ms: number): Promise<boolean> => (await byDeadline(exited.then(() => true), Date.now() + ms, false)).value;
 
   const sigquit = async (timeoutMs = 15_000): Promise<string> => {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error('billing-api already exited');

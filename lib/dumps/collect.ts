@@ -2,7 +2,8 @@
 // concurrency, a per-target timeout, a byte cap and one overall deadline, and return what was
 // read plus a gap for everything that was not. It never throws and never outlives the deadline.
 import type { DumpDebugLevel, DumpLimits, DumpSource, Service } from '../catalog/index.ts';
-import { describeError, formatSeconds } from './describe.ts';
+import { byDeadline, describeError } from '../errors/index.ts';
+import { formatSeconds } from './describe.ts';
 import { createEcsClient, discoverEcs, type EcsClientOption, type EcsLike } from './ecs.ts';
 import { discoverHttp } from './http-source.ts';
 import { discoverKubernetes, type KubeClientOption } from './kubernetes.ts';
@@ -273,7 +274,7 @@ async function collect(service: Service, limits: DumpLimits, opts: CollectDumpsO
   });
 
   // The hard stop: whatever has not settled by the deadline is reported as it stands.
-  await Promise.race([finished, new Promise<void>((resolve) => timers.push(setTimeout(resolve, budgetMs - hardMarginMs(budgetMs))))]);
+  await byDeadline(finished, Date.now() + budgetMs - hardMarginMs(budgetMs), undefined);
   for (const t of timers) clearTimeout(t);
   soft.abort(new Error('deadline'));
   for (const c of createdClients) c.destroy();

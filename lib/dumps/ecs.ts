@@ -2,7 +2,7 @@
 // a plain GET to each task's pprof port.
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
 import type { DumpDebugLevel, DumpSource } from '../catalog/index.ts';
-import { describeError } from './describe.ts';
+import { describeError } from '../errors/index.ts';
 import { goroutineUrl, urlTarget } from './http-source.ts';
 import type { Gap } from './model.ts';
 import { untilAborted } from './stream.ts';

@@ -3,7 +3,7 @@
 // for every replica that answered, so waits that grow in between show callers starving now.
 import { DEFAULT_METRICS_PATH, type DumpLimits, type MetricsEndpoint } from '../catalog/index.ts';
 import { parsePoolMetrics, underPressure, type PoolReading, type PoolScrape } from '../poolmetrics/index.ts';
-import { describeError } from './describe.ts';
+import { describeError } from '../errors/index.ts';
 import type { ReplicaDump } from './model.ts';
 import { readText, type OpenedBody } from './stream.ts';
 

@@ -1,6 +1,7 @@
 // One replica to read, and reading it: open, stream through the cap into readDump, name what went wrong.
 import { DumpFormatError, markProvedLeaks, readDump, type Dump } from '../goroutines/index.ts';
-import { describeBody, describeError, formatBytes, formatSeconds } from './describe.ts';
+import { describeError } from '../errors/index.ts';
+import { describeBody, formatBytes, formatSeconds } from './describe.ts';
 import type { DumpSourceKind, Gap, ReplicaDump } from './model.ts';
 import { withPoolScrape, type MetricsOpener } from './pool-scrape.ts';
 import { CappedBody, untilAborted, type OpenedBody } from './stream.ts';

@@ -7,5 +7,5 @@ export { mergeGroups } from './grouping.ts';
 export { markProvedLeaks } from './leak-profile.ts';
 export { DumpFormatError, RUNTIME_DEBUG2_CAP } from './read.ts';
 export { describeCulprit, shortFile } from './classify.ts';
-export { isFindingKind, signatureByKind, type Signature } from './signatures.ts';
+export { isFindingKind, signatureByKind, type KindActions, type KindTraits, type Signature } from './signatures.ts';
 export { formatLabels } from './labels.ts';

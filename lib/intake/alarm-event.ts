@@ -6,7 +6,8 @@
 import { parseAlerts } from '../alerts/parse.ts';
 import type { AlertSource } from '../alerts/model.ts';
 import { ingestAlerts, summarise, type IngestDeps, type RouteOutcome } from './ingest.ts';
-import { describeError } from '../lambda/log.ts';
+import { errorMessage } from '../errors/index.ts';
+import { logText } from '../lambda/log.ts';
 
 export interface AlarmEventResult {
   records: number;
@@ -80,7 +81,7 @@ export async function handleAlarmEvent(event: unknown, deps: IngestDeps): Promis
       result.routes.push(...(await ingestAlerts(parsed.alerts, deps)));
     } catch (err) {
       if (unit.key) await deps.store.release(unit.key).catch(() => {});
-      failed.push(`${unit.label}: ${describeError(err)}`);
+      failed.push(`${unit.label}: ${logText(errorMessage(err))}`);
     }
   }
   deps.log.info('alarm event handled', { records: result.records, bad: result.bad, duplicates: result.duplicates, ...summarise(result.routes) });

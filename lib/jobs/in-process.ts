@@ -2,6 +2,7 @@
 // failures are retried and then kept as dead letters, like SQS with a DLQ.
 import { buildEnvelope } from './envelope.ts';
 import type { EnqueueOptions, JobEnvelope, JobHandler, JobInput, JobQueue } from './model.ts';
+import { errorMessage } from '../errors/index.ts';
 
 export interface InProcessJobQueueOptions {
   /** Deliveries per job before it is dead-lettered (SQS maxReceiveCount). Default 3. */
@@ -113,7 +114,7 @@ export class InProcessJobQueue implements JobQueue {
     } catch (err) {
       this.opts.onError?.(envelope, err, attempt);
       if (attempt < this.opts.maxAttempts && !this.closed) this.schedule(envelope, attempt + 1, this.opts.retryDelayMs);
-      else this.deadLetters.push({ envelope, error: err instanceof Error ? err.message : String(err), attempts: attempt });
+      else this.deadLetters.push({ envelope, error: errorMessage(err), attempts: attempt });
     } finally {
       this.settle();
     }

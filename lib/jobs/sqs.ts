@@ -7,6 +7,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { buildEnvelope, parseMessage, secondsUntilDue } from './envelope.ts';
 import { MAX_SQS_DELAY_SECONDS, type EnqueueOptions, type JobHandler, type JobInput, type JobQueue } from './model.ts';
+import { errorMessage } from '../errors/index.ts';
 
 export interface SqsJobQueueOptions {
   client: SQSClient;
@@ -118,7 +119,7 @@ export async function handleSqsBatch(event: SqsEvent, handler: JobHandler, optio
   const around = options.around ?? ((_id, work) => work());
   const slot = gate(Math.max(1, options.concurrency ?? 10));
   const fail = (messageId: string, kind: SqsRecordProblem['kind'], err: unknown): never => {
-    const error = err instanceof Error ? err.message : String(err);
+    const error = errorMessage(err);
     options.onProblem?.({ messageId, kind, error });
     throw new RecordFailure(`${kind}: ${error}`);
   };

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import type { Env, SecretReader } from '../catalog/index.ts';
 import { rememberSecrets } from '../redact/index.ts';
-import { describeError } from './log.ts';
+import { errorMessage } from '../errors/index.ts';
+import { logText } from './log.ts';
 
 export type { SecretReader };
 
@@ -22,7 +23,7 @@ export async function withSecrets(env: Env, read: SecretReader, timeoutMs = 5_00
   try {
     text = await read(id, AbortSignal.timeout(timeoutMs));
   } catch (err) {
-    throw new Error(`could not read the secret LEAKHOUND_SECRETS_ID names (${id}): ${describeError(err)}`);
+    throw new Error(`could not read the secret LEAKHOUND_SECRETS_ID names (${id}): ${logText(errorMessage(err))}`);
   }
   let json: unknown;
   try {

@@ -20,6 +20,7 @@ import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ownName, sweepLeftovers } from './leftovers.ts';
+import { DeadlineError, within } from '../errors/index.ts';
 
 export interface EmbeddedPostgresOptions {
   /** max_connections (default 100). */
@@ -102,15 +103,7 @@ function sweepOnce(dir: string, owner: Owner | null): Promise<void> {
   return swept;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-    }),
-  ]);
-}
+const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => within(p, ms, () => new DeadlineError(ms, `${what} took longer than ${ms} ms`));
 
 // ---------------------------------------------------------------------------------------------
 // Binaries

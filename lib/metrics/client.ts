@@ -1,6 +1,7 @@
 // The CloudWatch client, a deadline around every call, and AWS errors turned into named gaps.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { MetricsGap, MetricsGapReason } from './model.ts';
+import { errorMessage } from '../errors/index.ts';
 
 /** Anything with the client's `send`; tests pass a client mocked with aws-sdk-client-mock. */
 export type CloudWatchLike = Pick<CloudWatchClient, 'send'>;
@@ -23,40 +24,13 @@ export function createCloudWatchClient(options: CloudWatchClientOptions = {}): C
   });
 }
 
-export class DeadlineError extends Error {
-  constructor(ms: number) {
-    super(`no answer within ${ms} ms`);
-    this.name = 'TimeoutError';
-  }
-}
-
-/**
- * Run `call` with an abort signal that fires after `ms`, and stop waiting then even if the
- * callee ignores the signal.
- */
-export async function withDeadline<T>(ms: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort(new DeadlineError(ms));
-      reject(new DeadlineError(ms));
-    }, ms);
-  });
-  try {
-    return await Promise.race([call(controller.signal), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'NotAuthorized', 'UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredTokenException']);
 const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'LimitExceeded', 'LimitExceededException', 'TooManyRequestsException']);
 const TIMEOUT = new Set(['TimeoutError', 'AbortError', 'RequestTimeout', 'RequestTimeoutException']);
 
 export function gapFromError(what: MetricsGap['what'], err: unknown): MetricsGap {
   const name = err instanceof Error ? err.name : 'Error';
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const status = (err as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
   const code = (err as { code?: string } | null)?.code;
   let reason: MetricsGapReason = 'error';

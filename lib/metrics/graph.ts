@@ -1,7 +1,8 @@
 // A PNG of connections (left axis, with the max_connections line) and ELB 504s (right axis)
 // from GetMetricWidgetImage, for Slack to attach.
 import { GetMetricWidgetImageCommand } from '@aws-sdk/client-cloudwatch';
-import { DEFAULT_TIMEOUT_MS, gapFromError, withDeadline, type CloudWatchLike } from './client.ts';
+import { withDeadline } from '../errors/index.ts';
+import { DEFAULT_TIMEOUT_MS, gapFromError, type CloudWatchLike } from './client.ts';
 import type { GraphResult } from './model.ts';
 import { DEFAULT_LOOKBACK_MINUTES, DEFAULT_PERIOD_SECONDS, seriesSpecs, type SeriesOptions } from './series.ts';
 

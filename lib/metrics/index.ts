@@ -1,6 +1,6 @@
 // Public surface of CloudWatch metrics: series, trend, graph. Nothing here throws.
 export type * from './model.ts';
-export { createCloudWatchClient, withDeadline, gapFromError, type CloudWatchLike, type CloudWatchClientOptions } from './client.ts';
+export { createCloudWatchClient, gapFromError, type CloudWatchLike, type CloudWatchClientOptions } from './client.ts';
 export {
   fetchServiceMetrics,
   buildMetricDataRequest,

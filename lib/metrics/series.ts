@@ -1,7 +1,8 @@
 // Recent DatabaseConnections and ELB 504 series in one GetMetricData call. Never throws:
 // whatever cannot be read becomes a gap next to whatever could.
 import { GetMetricDataCommand, type GetMetricDataCommandInput, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { DEFAULT_TIMEOUT_MS, gapFromError, withDeadline, type CloudWatchLike } from './client.ts';
+import { withDeadline } from '../errors/index.ts';
+import { DEFAULT_TIMEOUT_MS, gapFromError, type CloudWatchLike } from './client.ts';
 import type { MetricPoint, MetricSeries, MetricsGap, RdsTarget, SeriesId, ServiceMetrics } from './model.ts';
 import { connectionTrend } from './trend.ts';
 

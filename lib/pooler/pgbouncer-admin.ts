@@ -4,7 +4,7 @@
 // without parameters. Rows are outside input: validated with zod.
 import pg from 'pg';
 import { z } from 'zod';
-import { withDeadline } from '../metrics/index.ts';
+import { errorMessage, withDeadline } from '../errors/index.ts';
 import { redact } from '../redact/index.ts';
 import { destroyPgClient, parseDatabaseUrl } from '../sessions/index.ts';
 import type { PgBouncerConnection, PgBouncerPool, PgBouncerRead, PoolMode } from './model.ts';
@@ -118,8 +118,8 @@ export async function readPgBouncer(adminUrl: string, opts: { timeoutMs: number;
       return { target: where, version, pools, clients, servers, durationMs: Date.now() - started };
     });
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(redact(`PgBouncer admin console at ${where}: ${reason.replaceAll(target.password || '\u0000', '***')}`));
+    const reason = errorMessage(err);
+    throw new Error(redact(`PgBouncer admin console at ${where}: ${reason}`, { known: [target.password] }));
   } finally {
     destroyPgClient(client);
   }

@@ -4,7 +4,8 @@
 // from sharing a connection, which comes back when its client disconnects. Connections held in
 // a transaction are what a leaked transaction looks like from here. Never throws.
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { gapFromError, withDeadline, type CloudWatchLike } from '../metrics/index.ts';
+import { withDeadline } from '../errors/index.ts';
+import { gapFromError, type CloudWatchLike } from '../metrics/index.ts';
 import type { RdsProxySection } from './model.ts';
 
 export interface ProxyMetricsOptions {

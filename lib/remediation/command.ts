@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import type { RestartTarget } from '../catalog/model.ts';
 import { redact, secretsOfEnv } from '../redact/index.ts';
-import { deadlineMs, describeTarget, wrongTarget, type CommandOutput, type Executor, type RestartOptions, type RestartResult } from './executor.ts';
+import { deadlineMs, wrongTarget, type CommandOutput, type Executor, type RestartOptions, type RestartResult } from './executor.ts';
+import { describeRestartTarget } from '../catalog/index.ts';
 
 export interface CommandExecutorOptions {
   cwd?: string;
@@ -58,7 +59,7 @@ export class CommandExecutor implements Executor {
   async restart(target: RestartTarget, options: RestartOptions): Promise<RestartResult> {
     if (target.type !== 'command') wrongTarget('command', target);
     const startedAt = new Date().toISOString();
-    const what = describeTarget(target);
+    const what = describeRestartTarget(target);
     const budget = Math.min(target.timeoutSeconds * 1000, deadlineMs(options.deadline) - Date.now());
     const [file, ...args] = target.argv;
     const base = { target: what, startedAt, rollout: null };

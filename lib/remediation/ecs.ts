@@ -7,7 +7,6 @@ import { DescribeServicesCommand, ECSClient, UpdateServiceCommand, type Deployme
 import type { RestartTarget } from '../catalog/model.ts';
 import {
   deadlineMs,
-  describeTarget,
   pause,
   wrongTarget,
   type Executor,
@@ -16,6 +15,7 @@ import {
   type RestartResult,
   type RolloutStatus,
 } from './executor.ts';
+import { describeRestartTarget } from '../catalog/index.ts';
 
 export interface EcsExecutorOptions {
   /** The client for a target's region (null = the SDK default). Default: one ECSClient per region. */
@@ -53,7 +53,7 @@ export class EcsExecutor implements Executor {
     if (target.type !== 'ecs') wrongTarget('ecs', target);
     const deadline = deadlineMs(options.deadline);
     const startedAt = new Date().toISOString();
-    const what = describeTarget(target);
+    const what = describeRestartTarget(target);
     const client = this.clientFor(target.region ?? this.region);
     const signal = () => ({ abortSignal: AbortSignal.timeout(Math.max(1, Math.min(this.requestTimeoutMs, deadline - Date.now()))) });
     let issued = false;

@@ -68,17 +68,6 @@ export interface Executor {
   restart(target: RestartTarget, options: RestartOptions): Promise<RestartResult>;
 }
 
-export function describeTarget(target: RestartTarget): string {
-  switch (target.type) {
-    case 'kubernetes':
-      return `deployment ${target.namespace}/${target.deployment}`;
-    case 'ecs':
-      return `ECS service ${target.cluster}/${target.service}${target.region ? ` (${target.region})` : ''}`;
-    case 'command':
-      return `command ${target.argv.map((a) => (/^[\w./:=@-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`;
-  }
-}
-
 export const deadlineMs = (d: number | Date): number => (typeof d === 'number' ? d : d.getTime());
 
 export interface Executors {

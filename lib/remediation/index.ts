@@ -14,7 +14,8 @@ export {
   type SavedEvidence,
   type S3EvidenceStoreOptions,
 } from './evidence.ts';
-export { runRestart, BOT_ACTOR, type RunRestartInput, type RunRestartResult, type SkipReason } from './restart.ts';
+export { BOT_ACTOR } from './approved-run.ts';
+export { runRestart, type RunRestartInput, type RunRestartResult, type SkipReason } from './restart.ts';
 export { runTerminate, type RunTerminateInput, type RunTerminateResult } from './end-sessions.ts';
 export {
   evaluateVerification,
@@ -29,5 +30,5 @@ export {
   type VerificationPlan,
   type VerificationCheck,
 } from './verify.ts';
-// The approval policy lives with the store's approvals; re-exported for the Slack side.
-export { decideApproval, type ApprovalDecision, type ApprovalRefusal } from '../store/index.ts';
+// Who may approve (pure; the Slack side asks it before it records a decision)
+export { decideApproval, type ApprovalDecision, type ApprovalRefusal, type DecideApprovalInput } from './approval-policy.ts';

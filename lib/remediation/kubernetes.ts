@@ -10,7 +10,6 @@ import type { RestartTarget } from '../catalog/model.ts';
 import { kubernetesClientProblem } from '../dumps/index.ts';
 import {
   deadlineMs,
-  describeTarget,
   pause,
   wrongTarget,
   type Executor,
@@ -19,6 +18,8 @@ import {
   type RestartResult,
   type RolloutStatus,
 } from './executor.ts';
+import { errorMessage } from '../errors/index.ts';
+import { describeRestartTarget } from '../catalog/index.ts';
 
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 export const STRATEGIC_MERGE_PATCH = 'application/strategic-merge-patch+json';
@@ -116,7 +117,7 @@ export class KubernetesExecutor implements Executor {
     if (target.type !== 'kubernetes') wrongTarget('kubernetes', target);
     const deadline = deadlineMs(options.deadline);
     const startedAt = new Date().toISOString();
-    const what = describeTarget(target);
+    const what = describeRestartTarget(target);
     let issued = false;
     let rollout: RolloutStatus | null = null;
     const finish = (outcome: RestartOutcome, message: string): RestartResult => ({
@@ -129,7 +130,7 @@ export class KubernetesExecutor implements Executor {
     try {
       api = await this.connect();
     } catch (err) {
-      return finish('failed', `cannot reach Kubernetes: ${err instanceof Error ? err.message : String(err)}`);
+      return finish('failed', `cannot reach Kubernetes: ${errorMessage(err)}`);
     }
     const { namespace, deployment: name } = target;
     const read = () => attempt(() => api.readNamespacedDeployment({ name, namespace }, requestOptions(timeout())));

@@ -3,6 +3,7 @@
 // (the restart only bought time; the code still leaks). Pure evaluation over plain numbers; the
 // scheduler takes an injected reader, so where the numbers come from is the caller's business.
 import type { JobQueue, Reading, TimedReading, VerifyJob } from '../jobs/index.ts';
+import { errorMessage } from '../errors/index.ts';
 
 export type Verdict = 'pass' | 'fail' | 'regressed-later' | 'inconclusive';
 
@@ -188,7 +189,7 @@ export async function runVerificationCheck(input: {
   try {
     reading = await input.read(job);
   } catch (err) {
-    readError = err instanceof Error ? err.message : String(err);
+    readError = errorMessage(err);
     reading = { connections: null, idleInTransaction: null, elb504: null };
   }
   const timed: TimedReading = { ...reading, at: new Date(now()).toISOString() };

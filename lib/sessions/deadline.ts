@@ -1,32 +1,16 @@
 // One deadline for a whole snapshot or termination: driver timeouts cover single steps, this
 // covers the sum, and on expiry it closes the socket so nothing keeps running behind our back.
-import { DeadlineError } from './problems.ts';
+import { DeadlineError, remainingMs, within } from '../errors/index.ts';
 
-export function remainingMs(deadlineAt: number): number {
-  return Math.max(0, deadlineAt - Date.now());
-}
-
-export function withDeadline<T>(
+export function closeAtDeadline<T>(
   work: Promise<T>,
   deadlineAt: number,
   phase: 'connect' | 'query',
   totalMs: number,
   onExpire: () => void,
 ): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      onExpire();
-      reject(new DeadlineError(phase, totalMs));
-    }, remainingMs(deadlineAt));
-    work.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
+  return within(work, remainingMs(deadlineAt), () => {
+    onExpire();
+    return new DeadlineError(totalMs, `no answer within ${totalMs} ms while ${phase === 'connect' ? 'connecting' : 'reading sessions'}`, phase);
   });
 }

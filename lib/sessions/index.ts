@@ -13,7 +13,7 @@ export {
   type StatementReading,
 } from './fingerprint.ts';
 export { parseSqlComment, describeTags, type SqlCommentTags } from './sql-comment.ts';
-export { problemFromError, DeadlineError, type ProblemContext } from './problems.ts';
+export { problemFromError, type ProblemContext } from './problems.ts';
 export {
   terminateSessions,
   terminationTargetFor,

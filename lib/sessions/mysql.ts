@@ -2,7 +2,7 @@
 // connected-threads counter, and PROCESSLIST joined to INNODB_TRX and the lock waits).
 import type { Connection, ConnectionOptions } from 'mysql2';
 import { capacityOf } from './capacity.ts';
-import { withDeadline } from './deadline.ts';
+import { closeAtDeadline } from './deadline.ts';
 import { cachedStatementReader, type StatementReading } from './fingerprint.ts';
 import type { Engine, Session, SessionState } from './model.ts';
 import { problemFromError } from './problems.ts';
@@ -118,7 +118,7 @@ export async function readMysql(target: DatabaseTarget, opts: ReadOptions): Prom
   let flavor: Engine = target.declaredEngine;
   const result: EngineRead = { engine: flavor, serverVersion: null, capacity: null, sessions: [], problems: [] };
   try {
-    await withDeadline(mysqlConnect(conn), deadlineAt, 'connect', opts.timeoutMs, close);
+    await closeAtDeadline(mysqlConnect(conn), deadlineAt, 'connect', opts.timeoutMs, close);
   } catch (err) {
     close();
     result.problems.push(problemFromError(err, ctx));
@@ -126,13 +126,13 @@ export async function readMysql(target: DatabaseTarget, opts: ReadOptions): Prom
   }
   try {
     const left = () => Math.max(1, deadlineAt - Date.now());
-    const [settings] = await withDeadline(mysqlQuery<SettingsRow>(conn, SETTINGS_SQL, left()), deadlineAt, 'query', opts.timeoutMs, close);
+    const [settings] = await closeAtDeadline(mysqlQuery<SettingsRow>(conn, SETTINGS_SQL, left()), deadlineAt, 'query', opts.timeoutMs, close);
     if (!settings) throw new Error('settings query returned no row');
     if (/mariadb/i.test(settings.version) || /mariadb/i.test(settings.version_comment ?? '')) flavor = 'mariadb';
     else if (flavor === 'mariadb') flavor = 'mysql';
     result.engine = flavor;
     result.serverVersion = `${flavor === 'mariadb' ? 'MariaDB' : 'MySQL'} ${settings.version}`;
-    const status = await withDeadline(mysqlQuery<StatusRow>(conn, STATUS_SQL, left()), deadlineAt, 'query', opts.timeoutMs, close);
+    const status = await closeAtDeadline(mysqlQuery<StatusRow>(conn, STATUS_SQL, left()), deadlineAt, 'query', opts.timeoutMs, close);
     const connected = Number(status.find((r) => r.Variable_name.toLowerCase() === 'threads_connected')?.Value ?? NaN);
     result.capacity = capacityOf({
       maxConnections: settings.max_connections,
@@ -143,7 +143,7 @@ export async function readMysql(target: DatabaseTarget, opts: ReadOptions): Prom
       // Threads_connected counts this connection too.
       inUse: Number.isFinite(connected) ? connected - 1 : 0,
     });
-    const rows = await withDeadline(
+    const rows = await closeAtDeadline(
       mysqlQuery<ProcessRow>(conn, processlistSql(flavor, Math.max(100, Math.floor(left() * 0.8))), left()),
       deadlineAt,
       'query',

@@ -2,7 +2,7 @@
 // backend of pg_stat_activity). Ages are computed by the server against its own clock.
 import pg from 'pg';
 import { capacityOf } from './capacity.ts';
-import { withDeadline } from './deadline.ts';
+import { closeAtDeadline } from './deadline.ts';
 import { cachedStatementReader, type StatementReading } from './fingerprint.ts';
 import type { Session, SessionState, SnapshotProblem } from './model.ts';
 import { pgHiddenSessionsProblem, problemFromError, type ProblemContext } from './problems.ts';
@@ -136,7 +136,7 @@ export async function connectPg(
     // A server-side termination surfaces as an 'error' event; without a listener it would crash us.
     client.on('error', () => undefined);
     try {
-      await withDeadline(client.connect(), deadlineAt, 'connect', opts.timeoutMs, () => destroyPgClient(client));
+      await closeAtDeadline(client.connect(), deadlineAt, 'connect', opts.timeoutMs, () => destroyPgClient(client));
       return client;
     } catch (err) {
       destroyPgClient(client);
@@ -190,7 +190,7 @@ export async function readPostgres(target: DatabaseTarget, opts: ReadOptions): P
       const results = (await client.query(`${SETTINGS_SQL};${ACTIVITY_SQL}`)) as unknown as [pg.QueryResult<SettingsRow>, pg.QueryResult<ActivityRow>];
       return [results[0].rows[0], results[1].rows] as const;
     })();
-    const [s, a] = await withDeadline(work, deadlineAt, 'query', opts.timeoutMs, () => destroyPgClient(client));
+    const [s, a] = await closeAtDeadline(work, deadlineAt, 'query', opts.timeoutMs, () => destroyPgClient(client));
     if (!s) throw new Error('settings query returned no row');
     settings = s;
     rows = a;

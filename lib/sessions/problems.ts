@@ -3,6 +3,7 @@
 import type { ProblemKind, SnapshotProblem } from './model.ts';
 import type { UrlEngine } from './target.ts';
 import { redact } from '../redact/index.ts';
+import { DeadlineError } from '../errors/index.ts';
 
 export interface ProblemContext {
   engine: UrlEngine;
@@ -14,13 +15,6 @@ export interface ProblemContext {
   timeoutMs: number;
 }
 
-/** Raised by our own deadline, so it maps to `timeout` whatever the driver was doing. */
-export class DeadlineError extends Error {
-  constructor(readonly phase: 'connect' | 'query', readonly ms: number) {
-    super(`no answer within ${ms} ms while ${phase === 'connect' ? 'connecting' : 'reading sessions'}`);
-    this.name = 'DeadlineError';
-  }
-}
 
 const PG_GRANTS = 'infra/grants/postgres.sql';
 const MY_GRANTS = 'infra/grants/mysql.sql';
@@ -60,12 +54,13 @@ export function problemFromError(err: unknown, ctx: ProblemContext): SnapshotPro
   const server = ctx.engine === 'postgres' ? 'PostgreSQL' : 'MySQL/MariaDB';
   const at = `${server} at ${ctx.where}`;
 
+  // Our own deadline (sessions/deadline.ts) maps to `timeout` whatever the driver was doing.
   if (err instanceof DeadlineError) {
     return problem(
       'timeout',
       'DEADLINE',
       `${at}: ${err.message}`,
-      err.phase === 'connect'
+      err.during === 'connect'
         ? 'Check the network path (a security group that drops packets looks exactly like this) and that the host is up.'
         : 'The server is too slow to answer a catalog query: it may be overloaded; try again with a longer timeout.',
     );

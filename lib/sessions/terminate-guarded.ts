@@ -4,7 +4,7 @@
 import type { Connection } from 'mysql2';
 import pg from 'pg';
 import { z } from 'zod';
-import { withDeadline } from './deadline.ts';
+import { closeAtDeadline } from './deadline.ts';
 import type { Session, SnapshotProblem } from './model.ts';
 import { createMysqlConnection, mysqlConnect, mysqlConnectionOptions, mysqlQuery } from './mysql.ts';
 import { connectPg, destroyPgClient, isoFromEpoch, microsFromIso, problemContext } from './postgres.ts';
@@ -148,7 +148,7 @@ async function terminatePostgres(url: string, targets: TerminationTarget[], opts
         explain: new Map(explain.map((r) => [r.pid, { ...r, backend_start: r.backend_start === null ? null : isoFromEpoch(r.backend_start) }])),
       };
     })();
-    const { done, explain } = await withDeadline(work, deadlineAt, 'query', opts.timeoutMs, () => destroyPgClient(c));
+    const { done, explain } = await closeAtDeadline(work, deadlineAt, 'query', opts.timeoutMs, () => destroyPgClient(c));
     for (const t of eligible) {
       const d = done.get(t.id);
       if (d === true) results.push({ id: t.id, outcome: 'terminated', reason: `terminated (${t.expect.replace(/_/g, ' ')} ≥ ${t.minIdleMs} ms)` });
@@ -191,11 +191,11 @@ async function terminateMysql(url: string, targets: TerminationTarget[], opts: z
   const close = () => conn.destroy();
   const left = () => Math.max(1, deadlineAt - Date.now());
   try {
-    await withDeadline(mysqlConnect(conn), deadlineAt, 'connect', opts.timeoutMs, close);
+    await closeAtDeadline(mysqlConnect(conn), deadlineAt, 'connect', opts.timeoutMs, close);
     // MySQL has no conditional kill, so check then kill, per thread, with nothing in between but
     // one round trip. Thread ids only grow, so a checked id cannot have been handed to a new client.
     for (const t of targets) {
-      const rows = await withDeadline(
+      const rows = await closeAtDeadline(
         mysqlQuery<MysqlThreadRow>(
           conn,
           `SELECT p.ID AS id, p.COMMAND AS command, p.TIME * 1000 AS time_ms,
@@ -225,7 +225,7 @@ async function terminateMysql(url: string, targets: TerminationTarget[], opts: z
       }
       try {
         const sql = opts.rds ? 'CALL mysql.rds_kill(?)' : 'KILL CONNECTION ?';
-        await withDeadline(mysqlQuery(conn, sql, left(), [t.id]), deadlineAt, 'query', opts.timeoutMs, close);
+        await closeAtDeadline(mysqlQuery(conn, sql, left(), [t.id]), deadlineAt, 'query', opts.timeoutMs, close);
         results.push({ id: t.id, outcome: 'terminated', reason: `killed (${t.expect.replace(/_/g, ' ')} ≥ ${t.minIdleMs} ms)` });
       } catch (err) {
         const e = err as { errno?: number };

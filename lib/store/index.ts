@@ -1,8 +1,7 @@
-// Public surface of the store: the Store interface, its two implementations, approval policy.
+// Public surface of the store: the Store interface, its two implementations.
 export type * from './model.ts';
 export { APPROVAL_TRANSITIONS, DEFAULT_FLAPPING_WINDOW_MINUTES, DEFAULT_RETENTION_DAYS } from './model.ts';
 export { MemoryStore, type MemoryStoreOptions } from './memory.ts';
 export { DynamoStore, createDynamoStore, type DynamoStoreOptions } from './dynamo.ts';
 export { createStoreTable, storeTableDefinition, TTL_ATTRIBUTE, OPEN_INCIDENTS_INDEX, type CreatedTable } from './dynamo-table.ts';
-export { decideApproval, type ApprovalDecision, type ApprovalRefusal, type DecideApprovalInput } from '../remediation/approval-policy.ts';
 export { isAllowedTransition } from './records.ts';

@@ -1,6 +1,7 @@
 // Validation of everything the store reads back (DynamoDB items, the local JSON file) and of the
 // inputs it is given, plus the small helpers both implementations share.
 import { createHash, randomBytes } from 'node:crypto';
+import { restartTargetSchema } from '../catalog/index.ts';
 import { redact } from '../redact/index.ts';
 import { z } from 'zod';
 import type { Approval, ApprovalState, AuditEntry, DumpBaseline, Incident, UnreadableRecord } from './model.ts';
@@ -26,12 +27,6 @@ export const incidentSchema = z.object({
 }) satisfies z.ZodType<Incident>;
 
 const approvalStateSchema = z.enum(['requested', 'approved', 'denied', 'expired', 'executing', 'done', 'failed']);
-
-const restartTargetSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('kubernetes'), namespace: z.string().min(1), deployment: z.string().min(1) }),
-  z.object({ type: z.literal('ecs'), cluster: z.string().min(1), service: z.string().min(1), region: z.string().nullable() }),
-  z.object({ type: z.literal('command'), argv: z.array(z.string()).min(1), timeoutSeconds: z.number().positive() }),
-]);
 
 const terminationTargetSchema = z.object({
   id: z.number().int().positive(),

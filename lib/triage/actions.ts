@@ -1,16 +1,17 @@
 // Recommended actions, most urgent first: relieve the database, then fix the code, then make the
 // next verdict sharper.
-import type { Service } from '../catalog/index.ts';
+import { describeRestartTarget, type Service } from '../catalog/index.ts';
 import { describeCulprit, isFindingKind, signatureByKind } from '../goroutines/index.ts';
 import type { Engine } from '../sessions/index.ts';
+import { traitsOf } from './kinds.ts';
 import type { Action, Report } from './report.ts';
 
 export function actionsFor(report: Report, service: Service, engine: Engine | null): Action[] {
   const actions: Action[] = [];
-  const leaking = report.findings.filter((f) => f.kind !== 'pool-exhausted' && f.kind !== 'pgx-acquire-wait');
+  const leaking = report.findings.filter((f) => traitsOf(f.kind).actions.restart);
   if (report.findings.length === 0) return actions;
 
-  const terminable = [...new Set(report.findings.filter((f) => f.kind === 'tx-leak' || f.kind === 'open-transactions' || f.kind === 'rows-leak' || f.kind === 'idle-connections').flatMap((f) => f.sessionIds))];
+  const terminable = [...new Set(report.findings.filter((f) => traitsOf(f.kind).actions.terminateSessions).flatMap((f) => f.sessionIds))];
   if (terminable.length > 0) {
     actions.push({
       kind: 'terminate-sessions',
@@ -19,20 +20,14 @@ export function actionsFor(report: Report, service: Service, engine: Engine | nu
     });
   }
   if (service.restart && leaking.length > 0) {
-    const target =
-      service.restart.type === 'kubernetes'
-        ? `deployment ${service.restart.namespace}/${service.restart.deployment}`
-        : service.restart.type === 'ecs'
-          ? `ECS service ${service.restart.cluster}/${service.restart.service}`
-          : `\`${service.restart.argv.join(' ')}\``;
-    actions.push({ kind: 'restart', text: `Restart ${service.name} (${target}) to release every connection it holds; evidence is saved first` });
+    actions.push({ kind: 'restart', text: `Restart ${service.name} (${describeRestartTarget(service.restart)}) to release every connection it holds; evidence is saved first` });
   }
   for (const f of report.findings) {
-    if (!isFindingKind(f.kind) || f.kind === 'pool-exhausted' || f.kind === 'pgx-acquire-wait') continue;
+    if (!isFindingKind(f.kind) || !signatureByKind(f.kind).actions.codeFix) continue;
     const where = f.culprit && f.culprit.evidence !== 'creator' ? ` in ${describeCulprit(f.culprit)}` : f.fingerprints[0] ? ` where the code runs \`${f.fingerprints[0]}\`` : '';
     actions.push({ kind: 'code-fix', text: `Fix${where}: ${signatureByKind(f.kind).fix}` });
   }
-  if (report.findings.some((f) => f.kind === 'tx-leak' || f.kind === 'open-transactions')) {
+  if (report.findings.some((f) => traitsOf(f.kind).actions.capIdleTransactions)) {
     actions.push({
       kind: 'database-setting',
       text:

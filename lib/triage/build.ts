@@ -37,6 +37,7 @@ import type {
   Verdict,
   VerdictKind,
 } from './report.ts';
+import { traitsOf } from './kinds.ts';
 
 export interface BuildInput {
   service: Service;
@@ -55,18 +56,6 @@ export interface BuildInput {
 
 const OPEN_STATES = new Set(['idle_in_transaction', 'idle_in_transaction_aborted']);
 
-// Titles of the kinds only the database side shows; goroutine kinds carry theirs in their signature row.
-const SESSION_TITLE: Record<Exclude<VerdictKind, FindingKind>, string> = {
-  'open-transactions': 'Transactions left open',
-  'idle-connections': 'Connections held idle',
-  'long-queries': 'Long-running queries',
-  'lock-contention': 'Lock contention',
-  'no-leak-found': 'No leak found',
-  unknown: 'Unknown',
-  'unmapped-alert': 'Alert for no known service',
-  resolved: 'Resolved',
-};
-
 export function buildReport(input: BuildInput): Report {
   const { service, dumps } = input;
   // Behind PgBouncer, each pooled backend is shown with its client's address and name.
@@ -84,7 +73,7 @@ export function buildReport(input: BuildInput): Report {
   const ourSuspects = (snapshot?.suspects ?? []).filter((s) => ourIds.has(s.sessionId));
   // The dumps can prove what the database cannot: callers waiting in (*DB).conn mean the pool is
   // full, so the service's idle sessions are connections it never got back.
-  const poolExhausted = goroutineFindings.some((f) => f.kind === 'pool-exhausted' || f.kind === 'pgx-acquire-wait');
+  const poolExhausted = goroutineFindings.some((f) => signatureByKind(f.kind).poolWait);
   if (poolExhausted && snapshot) ourSuspects.push(...idleInExhaustedPool(ours, ourSuspects, snapshot.thresholds.minAgeMs));
 
   const perReplica = new Map(replicasWithDumps.map((r) => [r, findLeaks({ groups: r.dump.groups })] as const));
@@ -149,8 +138,6 @@ export function buildReport(input: BuildInput): Report {
 
 type ReadReplica = DumpCollection['replicas'][number] & { dump: Dump };
 
-// Kinds a replica's own dump must show before a session tied to it only by address is ended.
-const DATABASE_LEAKS: ReadonlySet<string> = new Set(['tx-leak', 'rows-leak', 'pool-exhausted', 'pgx-acquire-wait']);
 
 /**
  * How each of the service's sessions was tied to it, and whether that is certain enough to end
@@ -159,7 +146,7 @@ const DATABASE_LEAKS: ReadonlySet<string> = new Set(['tx-leak', 'rows-leak', 'po
  */
 function attributionOf(attributed: AttributedSession[], replicas: ReadReplica[], perReplica: Map<ReadReplica, Finding[]>): SessionAttribution[] {
   const leaking = new Set<string>();
-  for (const r of replicas) if (r.address && perReplica.get(r)!.some((f) => DATABASE_LEAKS.has(f.kind))) leaking.add(r.address);
+  for (const r of replicas) if (r.address && perReplica.get(r)!.some((f) => signatureByKind(f.kind).databaseLeak)) leaking.add(r.address);
   return attributed.map(({ session, by }) => ({
     id: session.id,
     by,
@@ -344,23 +331,9 @@ function describeTies(ties: AttributedBy[], applicationNames: readonly string[])
   return `${byName} by ${name}, ${byAddress} by client address only`;
 }
 
-const KIND_RANK: VerdictKind[] = [
-  'tx-leak',
-  'rows-leak',
-  'open-transactions',
-  'idle-connections',
-  'http-body-leak',
-  'goroutine-leak',
-  'pool-exhausted',
-  'pgx-acquire-wait',
-  'lock-contention',
-  'long-queries',
-  'stuck-in-query',
-];
-
 function rank(findings: ReportFinding[]): void {
   const conf = { high: 0, medium: 1, low: 2 } as const;
-  findings.sort((a, b) => KIND_RANK.indexOf(a.kind) - KIND_RANK.indexOf(b.kind) || b.count - a.count || conf[a.confidence] - conf[b.confidence]);
+  findings.sort((a, b) => traitsOf(a.kind).rank - traitsOf(b.kind).rank || b.count - a.count || conf[a.confidence] - conf[b.confidence]);
 }
 
 function topFingerprints(sessions: Session[]): string[] {
@@ -423,7 +396,7 @@ function verdictOf(findings: ReportFinding[], capacity: CapacityView, alert: Ale
 }
 
 function titleOf(kind: VerdictKind): string {
-  return isFindingKind(kind) ? signatureByKind(kind).title : SESSION_TITLE[kind];
+  return traitsOf(kind).title;
 }
 
 function unitOf(f: ReportFinding): string {

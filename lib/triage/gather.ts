@@ -9,6 +9,7 @@ import { collectDumps, type DumpClients, type DumpCollection } from '../dumps/in
 import { readPoolers, type PoolerReadings } from '../pooler/index.ts';
 import { takeSnapshot, type Snapshot } from '../sessions/index.ts';
 import type { Gap } from './report.ts';
+import { byDeadline, remainingMs } from '../errors/index.ts';
 
 export type Stage = 'sessions' | 'dumps' | 'metrics' | 'pooler';
 
@@ -52,20 +53,6 @@ export interface Gathered {
   poolers?: PoolerReadings | null;
 }
 
-const remaining = (deadline: number) => Math.max(0, deadline - Date.now());
-
-/** Resolves with `fallback` when `work` is not done by the deadline. */
-async function byDeadline<T>(work: Promise<T>, deadline: number, fallback: T): Promise<{ value: T; late: boolean }> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<{ value: T; late: boolean }>((resolve) => {
-    timer = setTimeout(() => resolve({ value: fallback, late: true }), remaining(deadline));
-  });
-  try {
-    return await Promise.race([work.then((value) => ({ value, late: false })), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export async function gather(opts: GatherOptions, deps: GatherDeps): Promise<Gathered> {
   const gaps: Gap[] = [];
@@ -74,13 +61,13 @@ export async function gather(opts: GatherOptions, deps: GatherDeps): Promise<Gat
 
   const sessions = (async (): Promise<Snapshot | null> => {
     progress('sessions', 'reading sessions');
-    const url = await resolveDatabaseUrl(service, deps.env, { readSecret: deps.readSecret, timeoutMs: Math.min(3000, remaining(deadline)) });
+    const url = await resolveDatabaseUrl(service, deps.env, { readSecret: deps.readSecret, timeoutMs: Math.min(3000, remainingMs(deadline)) });
     if (!url.ok) {
       gaps.push({ source: 'catalog', target: `database ${service.database.id}`, reason: url.error });
       return null;
     }
     // Leave the snapshot a little room inside the deadline so its own timeout answers first.
-    const timeoutMs = Math.max(100, Math.min(120_000, remaining(deadline) - 150));
+    const timeoutMs = Math.max(100, Math.min(120_000, remainingMs(deadline) - 150));
     const snap = deps.snapshot
       ? await deps.snapshot(url.url, timeoutMs)
       : await takeSnapshot(url.url, { timeoutMs, minAgeMs: opts.minAgeMs ?? 30_000 });
@@ -123,7 +110,7 @@ export async function gather(opts: GatherOptions, deps: GatherDeps): Promise<Gat
       database: rds,
       loadBalancer: service.loadBalancer,
       maxConnections: service.database.maxConnections,
-      timeoutMs: Math.max(100, remaining(deadline) - 100),
+      timeoutMs: Math.max(100, remainingMs(deadline) - 100),
     });
     for (const g of m.gaps) {
       if (g.reason !== 'not-configured') gaps.push({ source: 'metrics', target: g.what, reason: `${g.reason}: ${g.detail}` });

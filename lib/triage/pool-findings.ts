@@ -4,6 +4,7 @@
 import type { DumpCollection } from '../dumps/index.ts';
 import { summarisePool, type PoolSummary } from '../poolmetrics/index.ts';
 import type { Evidence, ReportFinding } from './report.ts';
+import { traitsOf } from './kinds.ts';
 
 export function poolSummaries(dumps: DumpCollection | null): Map<DumpCollection['replicas'][number], PoolSummary> {
   const out = new Map<DumpCollection['replicas'][number], PoolSummary>();
@@ -28,7 +29,7 @@ export function poolFindings(findings: ReportFinding[], summaries: Map<DumpColle
   const pressed = [...summaries.entries()].filter(([, s]) => s.full || s.starving);
   if (pressed.length === 0) return [];
   const lines: Evidence[] = pressed.map(([r, s]) => ({ source: 'metrics', text: describe(r.replica, s, r.dump ? null : (r.gap?.reason ?? 'not read')) }));
-  const fromDumps = findings.find((f) => f.kind === 'pool-exhausted' || f.kind === 'pgx-acquire-wait');
+  const fromDumps = findings.find((f) => traitsOf(f.kind).poolWait);
   if (fromDumps) {
     fromDumps.evidence.push(...lines);
     return [];

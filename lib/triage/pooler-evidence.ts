@@ -6,6 +6,7 @@ import { pgbouncerSection, seeThroughPgBouncer, type PoolerEvidence, type Pooler
 import type { Snapshot } from '../sessions/index.ts';
 import { applicationOf } from './attribution.ts';
 import type { ReportFinding } from './report.ts';
+import { traitsOf } from './kinds.ts';
 
 /** Replica name by address: the first replica of the service at that address. */
 export function replicaByAddress(dumps: DumpCollection | null): (address: string) => string | null {
@@ -20,7 +21,6 @@ export function seeThrough(snapshot: Snapshot | null, poolers: PoolerReadings | 
   return seeThroughPgBouncer(snapshot, poolers.pgbouncer, replicaOf);
 }
 
-const LEAK_KINDS = new Set(['tx-leak', 'rows-leak', 'open-transactions', 'idle-connections']);
 
 export function poolerEvidence(
   findings: ReportFinding[],
@@ -41,7 +41,7 @@ export function poolerEvidence(
       text: `${through.length === f.sessionIds.length ? (through.length === 1 ? 'it reaches' : `all ${through.length} reach`) : `${through.length} of ${f.sessionIds.length} reach`} the database through PgBouncer (${modes} pooling${modes.includes('transaction') ? ': an open transaction pins its server connection' : ''}): ${shown.join('; ')}${through.length > 3 ? `; +${through.length - 3} more` : ''}`,
     });
   }
-  const lead = findings.find((f) => LEAK_KINDS.has(f.kind)) ?? findings[0];
+  const lead = findings.find((f) => traitsOf(f.kind).actions.terminateSessions) ?? findings[0];
   if (lead && section) {
     for (const p of section.pools.filter((x) => x.clientsWaiting > 0)) {
       lead.evidence.push({

@@ -7,7 +7,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { parseAlerts } from '../alerts/parse.ts';
 import type { Alert } from '../alerts/model.ts';
 import { ingestAlerts, summarise, type IngestDeps } from '../intake/ingest.ts';
-import { describeError, type Log } from '../lambda/log.ts';
+import { errorMessage } from '../errors/index.ts';
+import type { Log } from '../lambda/log.ts';
 import { SNS_FORBIDDEN, isSubscribeUrl, type SnsVerifier, type TextFetcher } from './sns-signature.ts';
 import { checkAuth, type SourceAuth } from './source-auth.ts';
 
@@ -41,7 +42,7 @@ export function createWebhookApp(options: WebhookAppOptions): Hono {
     try {
       return await options.deps();
     } catch (err) {
-      log.error('not configured', { reason: describeError(err) });
+      log.error('not configured', { reason: errorMessage(err) });
       return fail(c, 503, 'leakhound is not configured; see the function logs');
     }
   };
@@ -53,7 +54,7 @@ export function createWebhookApp(options: WebhookAppOptions): Hono {
       return c.json({ accepted: alerts.length, ...summarise(routes) }, 200);
     } catch (err) {
       await undo?.().catch(() => {});
-      log.error('could not record alerts', { path: c.req.path, reason: describeError(err) });
+      log.error('could not record alerts', { path: c.req.path, reason: errorMessage(err) });
       return fail(c, 503, 'could not record the alerts right now; retry');
     }
   };
@@ -107,7 +108,7 @@ export function createWebhookApp(options: WebhookAppOptions): Hono {
       try {
         await deps.confirm(m.SubscribeURL!, AbortSignal.timeout(5_000));
       } catch (err) {
-        log.error('could not confirm the subscription', { topic: m.TopicArn, reason: describeError(err) });
+        log.error('could not confirm the subscription', { topic: m.TopicArn, reason: errorMessage(err) });
         return fail(c, 502, 'could not confirm the subscription; SNS will send the confirmation again');
       }
       log.info('sns subscription confirmed', { topic: m.TopicArn });
@@ -122,7 +123,7 @@ export function createWebhookApp(options: WebhookAppOptions): Hono {
 
   app.notFound((c) => fail(c, 404, `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
-    log.error('unhandled', { path: c.req.path, reason: describeError(err) });
+    log.error('unhandled', { path: c.req.path, reason: errorMessage(err) });
     return fail(c, 500, 'internal error');
   });
   return app;

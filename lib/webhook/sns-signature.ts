@@ -6,6 +6,7 @@
 // https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
 import { X509Certificate, verify as verifySignature } from 'node:crypto';
 import { z } from 'zod';
+import { errorMessage } from '../errors/index.ts';
 
 const TOPIC_ARN = /^arn:(aws[a-z-]*):sns:([a-z]{2}(?:-[a-z]+)+-\d+):\d{12}:[A-Za-z0-9_.-]{1,256}$/;
 
@@ -178,7 +179,7 @@ export class SnsVerifier {
     try {
       cert = await this.certificate(m.SigningCertURL);
     } catch (err) {
-      return { ok: false, status: 403, reason: `could not get the signing certificate: ${err instanceof Error ? err.message : String(err)}` };
+      return { ok: false, status: 403, reason: `could not get the signing certificate: ${errorMessage(err)}` };
     }
     const at = this.now();
     if (at < Date.parse(cert.validFrom) || at > Date.parse(cert.validTo)) return { ok: false, status: 403, reason: 'the signing certificate is not valid now' };
@@ -224,7 +225,7 @@ export class SnsVerifier {
       this.failures.delete(url);
       return cert;
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = errorMessage(err);
       remember(this.failures, url, { reason, until: this.now() + this.failureTtlMs }, 1024);
       throw err;
     }

@@ -18,7 +18,8 @@ import { collectEvidence, readVerification } from '../triage/remediation-inputs.
 import { triageService, type Report } from '../triage/index.ts';
 import { incidentPageItems, rewriteIncidentPage, type PageLinker, type PageReading } from '../evidence-page/index.ts';
 import { alertNameOfUnmapped } from '../intake/ingest.ts';
-import { describeError, type Log } from '../lambda/log.ts';
+import { errorMessage } from '../errors/index.ts';
+import type { Log } from '../lambda/log.ts';
 import { METRICS, noMeter, type Meter } from '../lambda/meter.ts';
 import { restartNote, terminateNote, unmappedNote, verificationNote } from './thread-notes.ts';
 
@@ -183,7 +184,7 @@ async function rewritePage(deps: WorkerDeps, job: VerifyJob, check: { reading: P
   try {
     await rewriteIncidentPage({ store: deps.store, evidence: deps.evidence }, job.incidentId, readings);
   } catch (err) {
-    deps.log.warn('evidence page not rewritten', { incident: job.incidentId, reason: describeError(err) });
+    deps.log.warn('evidence page not rewritten', { incident: job.incidentId, reason: errorMessage(err) });
   }
 }
 
@@ -204,7 +205,7 @@ async function verify(job: VerifyJob, deps: WorkerDeps): Promise<void> {
     return;
   }
   const check = await runVerificationCheck({ job, read: () => readVerification(service, deps.gather), queue: deps.queue });
-  if (check.readError) deps.log.warn('verification reading failed', { service: service.name, reason: describeError(check.readError) });
+  if (check.readError) deps.log.warn('verification reading failed', { service: service.name, reason: errorMessage(check.readError) });
   // The first result and the last one are news; the checks in between stay quiet.
   if (check.first || check.final) await say(deps, job, verificationNote(job.action, check));
   // The page follows the same news: the first reading after the remedy, and the last.

@@ -35,6 +35,14 @@ describe('serverless.yml', () => {
       worker: 'functions/worker.handler',
     });
     expect(sls['provider']).toMatchObject({ name: 'aws', runtime: 'nodejs24.x', architecture: 'arm64' });
+    // Powertools (lib/lambda): service name, log level, metrics namespace, secret cache age.
+    expect(sls['provider']['environment']).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: 'leakhound',
+      POWERTOOLS_LOG_LEVEL: '${param:logLevel}',
+      POWERTOOLS_METRICS_NAMESPACE: '${param:metricsNamespace}',
+      POWERTOOLS_PARAMETERS_MAX_AGE: '${param:secretsMaxAgeSeconds}',
+    });
+    expect(sls['params']['default']).toMatchObject({ logLevel: 'INFO', metricsNamespace: 'Leakhound', secretsMaxAgeSeconds: 300 });
     expect(sls['package']['individually']).toBe(true);
     // scripts/build-lambdas.mjs builds each function (minified, code-split ESM, everything
     // bundled; bench/bundles.bench.ts checks the bundles) before packaging, as a plugin.

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { decideApproval, type DecideApprovalInput } from '../../lib/store/index.ts';
+import { decideApproval, type DecideApprovalInput } from '../../lib/remediation/index.ts';
 
 const NOW = Date.parse('2025-05-01T12:00:00Z');
 const base = (over: Partial<DecideApprovalInput> = {}): DecideApprovalInput => ({

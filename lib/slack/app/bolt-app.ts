@@ -2,6 +2,7 @@
 // (AwsLambdaReceiver on Lambda, Socket Mode locally); Bolt verifies signatures and timestamps.
 // Every listener validates its payload with zod, acks, claims the request in the store (so a
 // retried delivery does nothing twice) and hands the work to the queue. None awaits triage.
+import { DeadlineError, errorMessage, within } from '../../errors/index.ts';
 import { redact } from '../../redact/index.ts';
 import { App, LogLevel, type Logger, type Receiver } from '@slack/bolt';
 import { z } from 'zod';
@@ -88,21 +89,8 @@ const buttonSchema = z.object({
 });
 
 
-class DeadlineError extends Error {}
-
-async function within<T>(ms: number, work: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+/** `work` within the listener's budget, else a DeadlineError naming what was slow. */
+const inBudget = <T>(ms: number, work: Promise<T>, what: string): Promise<T> => within(work, ms, () => new DeadlineError(ms, `${what}: no answer within ${ms} ms`));
 
 export function createSlackApp(options: SlackAppOptions): App {
   // Our own authorize: the token is known, so no auth.test call on a cold start (Bolt's default
@@ -131,7 +119,7 @@ export function createSlackApp(options: SlackAppOptions): App {
   const budget = options.listenerBudgetMs ?? DEFAULT_LISTENER_BUDGET_MS;
   const usergroups = new UsergroupMembers(client, {
     ttlMs: options.usergroupCacheMs,
-    onError: (err) => logger.warn(`usergroup lookup failed (counted as not a member): ${describe(err)}`),
+    onError: (err) => logger.warn(`usergroup lookup failed (counted as not a member): ${errorMessage(err)}`),
   });
   const channelOf = (service: string) => options.catalog.services.find((s) => s.name === service)?.slackChannel ?? options.catalog.defaults.slackChannel;
   const notifier =
@@ -164,9 +152,9 @@ export function createSlackApp(options: SlackAppOptions): App {
   /** Audits a refusal without letting a slow or failing store delay the answer past the budget. */
   const auditRefusal = async (entry: Parameters<Store['appendAudit']>[0]) => {
     try {
-      await within(budget, options.store.appendAudit(entry), 'audit');
+      await inBudget(budget, options.store.appendAudit(entry), 'audit');
     } catch (err) {
-      logger.error(`could not audit a refusal (${entry.action} by ${entry.actor}): ${describe(err)}`);
+      logger.error(`could not audit a refusal (${entry.action} by ${entry.actor}): ${errorMessage(err)}`);
     }
   };
 
@@ -175,11 +163,11 @@ export function createSlackApp(options: SlackAppOptions): App {
     if (!incident) return renderError('Usage: /leak evidence <incident id> (the id is in the incident message and in /leak status).');
     if (!options.pageLinker) return renderError('Evidence pages are not set up here (no evidence bucket).');
     try {
-      const page = await within(budget, options.pageLinker.link(incident), 'evidence link');
+      const page = await inBudget(budget, options.pageLinker.link(incident), 'evidence link');
       await auditRefusal({ actor: user, action: 'evidence.link', target: `incident ${incident}`, incidentId: incident, result: page ? `issued${page.expiresAt ? `, valid until ${page.expiresAt}` : ''}` : 'no page' });
       return pageAnswer(incident, page);
     } catch (err) {
-      logger.error(`/leak evidence failed: ${describe(err)}`);
+      logger.error(`/leak evidence failed: ${errorMessage(err)}`);
       return renderError('Leakhound could not read the evidence bucket; try again in a minute.');
     }
   };
@@ -211,7 +199,7 @@ export function createSlackApp(options: SlackAppOptions): App {
     let answer: SlackMessage;
     const key = `slack:cmd:${c.trigger_id}`;
     try {
-      answer = await within(
+      answer = await inBudget(
         budget,
         (async (): Promise<SlackMessage> => {
           if (cmd.kind === 'status') return renderStatus(await options.store.listOpenIncidents());
@@ -224,7 +212,7 @@ export function createSlackApp(options: SlackAppOptions): App {
         `/leak ${cmd.kind === 'status' ? 'status' : cmd.subcommand}`,
       );
     } catch (err) {
-      logger.error(`/leak failed: ${describe(err)}`);
+      logger.error(`/leak failed: ${errorMessage(err)}`);
       // A failed attempt lets a retry run it; a late one may still finish, so it keeps the claim.
       if (!(err instanceof DeadlineError)) await options.store.release(key).catch(() => {});
       answer = renderError(err instanceof DeadlineError ? 'Leakhound is slow to answer right now; try again in a minute.' : 'Leakhound could not queue that; try again in a minute.');
@@ -255,7 +243,7 @@ export function createSlackApp(options: SlackAppOptions): App {
       };
       const key = `slack:act:${actionId}:${user.id}:${a.data.action_ts}`;
       try {
-        await within(
+        await inBudget(
           budget,
           (async () => {
             // One click, one effect: a retried delivery carries the same action_ts.
@@ -265,7 +253,7 @@ export function createSlackApp(options: SlackAppOptions): App {
           actionId,
         );
       } catch (err) {
-        logger.error(`${actionId} by ${user.id} failed: ${describe(err)}`);
+        logger.error(`${actionId} by ${user.id} failed: ${errorMessage(err)}`);
         if (!(err instanceof DeadlineError)) await options.store.release(key).catch(() => {});
       }
     });
@@ -284,7 +272,7 @@ export function createSlackApp(options: SlackAppOptions): App {
   });
 
   app.error(async (err) => {
-    logger.error(`slack app error: ${describe(err)}`);
+    logger.error(`slack app error: ${errorMessage(err)}`);
   });
   return app;
 }

@@ -26,6 +26,7 @@ import {
 import { channelMention, code, mention, slackDate } from '../render/mrkdwn.ts';
 import type { JobInput, JobQueue, Notification, Notifier } from './notifier.ts';
 import { SILENCE_ACTION, SILENCE_MINUTES, silenceResult } from './silence.ts';
+import { errorMessage } from '../../errors/index.ts';
 
 export interface InteractionDeps {
   store: Store;
@@ -279,7 +280,7 @@ async function decideOnce(deps: InteractionDeps, approvalId: string, choice: 'ap
     await deps.queue.enqueue({ type: verb, approvalId: now.id, incidentId: now.incidentId, service: now.service });
   } catch (err) {
     jobQueued = false;
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     // Close the request so nobody believes it is running: approved → executing → failed.
     const exec = await deps.store.transition(now.id, 'approved', 'executing', 'leakhound', 'could not queue');
     const failed = exec.ok ? await deps.store.transition(now.id, 'executing', 'failed', 'leakhound', `could not queue the job: ${message}`) : exec;

@@ -3,6 +3,7 @@
 // within a minute. A failed lookup counts as "not a member" (fail closed) and is not cached.
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
+import { DeadlineError, within } from '../../errors/index.ts';
 
 export const USERGROUP_CACHE_MS = 60_000;
 export const USERGROUP_TIMEOUT_MS = 1_500;
@@ -59,17 +60,10 @@ export class UsergroupMembers {
   }
 
   private async fetch(usergroupId: string): Promise<Set<string>> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`usergroups.users.list ${usergroupId}: no answer in ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
-    try {
-      const res = responseSchema.parse(await Promise.race([this.client.usergroups.users.list({ usergroup: usergroupId }), timeout]));
-      const users = new Set(res.users);
-      this.cache.set(usergroupId, { users, until: this.now() + this.ttlMs });
-      return users;
-    } finally {
-      clearTimeout(timer);
-    }
+    const ms = this.timeoutMs;
+    const listed = within(this.client.usergroups.users.list({ usergroup: usergroupId }), ms, () => new DeadlineError(ms, `usergroups.users.list ${usergroupId}: no answer in ${ms} ms`));
+    const users = new Set(responseSchema.parse(await listed).users);
+    this.cache.set(usergroupId, { users, until: this.now() + this.ttlMs });
+    return users;
   }
 }

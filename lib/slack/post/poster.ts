@@ -11,6 +11,7 @@ import { renderProgress, renderResolved, type ResolvedView } from '../render/mes
 import { ChannelPacer, type PacerOptions } from './pacer.ts';
 import { silencedUntil } from '../app/silence.ts';
 import type { SlackSink } from './sink.ts';
+import { errorMessage } from '../../errors/index.ts';
 
 export type PosterStore = Pick<Store, 'getIncident' | 'setThread' | 'listAudit'>;
 
@@ -72,7 +73,7 @@ export class IncidentPoster {
     this.store = options.store;
     this.channelOf = options.channelOf;
     this.pacer = options.pacer instanceof ChannelPacer ? options.pacer : new ChannelPacer(options.pacer);
-    this.onError = options.onError ?? ((err, what) => console.error(`leakhound slack: ${what}: ${err instanceof Error ? err.message : String(err)}`));
+    this.onError = options.onError ?? ((err, what) => console.error(`leakhound slack: ${what}: ${errorMessage(err)}`));
     this.now = options.now ?? Date.now;
   }
 

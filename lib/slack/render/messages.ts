@@ -2,7 +2,7 @@
 // outcome, thread notes for each approval step, and the /leak answers (help, status, unknown,
 // queued). Pure, like report.ts, and within the same limits.
 import { redact, redactDeep } from '../../redact/index.ts';
-import type { Approvers, RestartTarget } from '../../catalog/model.ts';
+import { describeRestartTarget, type Approvers } from '../../catalog/index.ts';
 import type { Approval, ApprovalSubject, Incident } from '../../store/model.ts';
 import type { ApprovalRefusal } from '../../remediation/approval-policy.ts';
 import type { Progress } from '../../triage/gather.ts';
@@ -65,18 +65,6 @@ export function renderResolved(raw: ResolvedView): SlackMessage {
 
 // ---------------------------------------------------------------------------------------------
 // Approvals
-
-export function describeRestartTarget(t: RestartTarget): string {
-  switch (t.type) {
-    case 'kubernetes':
-      return `deployment ${t.namespace}/${t.deployment}`;
-    case 'ecs':
-      return `ECS service ${t.cluster}/${t.service}`;
-    case 'command':
-      // The argv is the catalog's, and may carry a --password: shown redacted everywhere.
-      return redact(`command ${t.argv.join(' ')}`);
-  }
-}
 
 export function describeSubject(s: ApprovalSubject): { verb: string; noun: string; target: string } {
   return s.action === 'restart'
