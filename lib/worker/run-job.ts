@@ -206,8 +206,10 @@ async function verify(job: VerifyJob, deps: WorkerDeps): Promise<void> {
   }
   const check = await runVerificationCheck({ job, read: () => readVerification(service, deps.gather), queue: deps.queue });
   if (check.readError) deps.log.warn('verification reading failed', { service: service.name, reason: errorMessage(check.readError) });
-  // The first result and the last one are news; the checks in between stay quiet.
-  if (check.first || check.final) await say(deps, job, verificationNote(job.action, check));
-  // The page follows the same news: the first reading after the remedy, and the last.
-  if (check.first || check.final) await rewritePage(deps, job, check);
+  // The first result and the last one are news; the checks in between stay quiet. The page
+  // follows the same news, and is written first: whoever reads the note finds it up to date.
+  if (check.first || check.final) {
+    await rewritePage(deps, job, check);
+    await say(deps, job, verificationNote(job.action, check));
+  }
 }
