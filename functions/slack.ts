@@ -24,6 +24,9 @@ const envSchema = z.object({
   LEAKHOUND_CONFIG: z.string().min(1),
   LEAKHOUND_TABLE: z.string().min(1),
   LEAKHOUND_QUEUE_URL: z.string().url(),
+  /** `/leak evidence`: presigned links to the evidence pages in this bucket. */
+  LEAKHOUND_EVIDENCE_BUCKET: z.string().min(1).optional(),
+  LEAKHOUND_EVIDENCE_LINK_HOURS: z.coerce.number().positive().max(168).default(24),
 });
 
 async function init(): Promise<SlackLambdaHandler> {
@@ -33,6 +36,7 @@ async function init(): Promise<SlackLambdaHandler> {
   const { createSlackLambdaHandler } = await import('../lib/slack/app/lambda-receiver.ts');
   const loaded = await loadCatalog(env.LEAKHOUND_CONFIG, process.env);
   if (!loaded.ok) throw loaded.error;
+  const pageLinker = env.LEAKHOUND_EVIDENCE_BUCKET ? await evidenceLinker(env.LEAKHOUND_EVIDENCE_BUCKET, env.LEAKHOUND_EVIDENCE_LINK_HOURS) : null;
   return createSlackLambdaHandler({
     signingSecret: env.SLACK_SIGNING_SECRET,
     token: env.SLACK_BOT_TOKEN,
@@ -44,7 +48,13 @@ async function init(): Promise<SlackLambdaHandler> {
     queue: new SqsJobQueue({ client: new SQSClient({}), queueUrl: env.LEAKHOUND_QUEUE_URL, requestTimeoutMs: 1_000 }),
     logger: boltLogger(telemetry.log),
     meter: telemetry.meter,
+    pageLinker,
   });
+}
+
+async function evidenceLinker(bucket: string, hours: number) {
+  const [{ S3Client }, { S3PageLinker }] = await Promise.all([import('@aws-sdk/client-s3'), import('../lib/evidence-page/link.ts')]);
+  return new S3PageLinker({ client: new S3Client({}), bucket, hours, requestTimeoutMs: 1_200 });
 }
 
 let ready: Promise<SlackLambdaHandler> | null = null;

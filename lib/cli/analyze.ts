@@ -12,6 +12,11 @@ import {
   type Finding,
 } from '../goroutines/index.ts';
 import { describeError } from '../errors/index.ts';
+import { dominantState } from '../goroutines/grouping.ts';
+import { renderEvidencePage } from '../evidence-page/render.ts';
+import { writePageFile } from '../evidence-page/file.ts';
+
+export { dominantState };
 import { oneOf, parseCliArgs, parseDuration } from './args.ts';
 import { CliError } from './errors.ts';
 import { renderAnalysisText } from './analyze-text.ts';
@@ -30,13 +35,14 @@ export interface Analysis {
   diff: DumpDiff | null;
 }
 
-const HELP = `usage: leakhound analyze <file-or-url>... [--format text|json] [--base <earlier-dump>] [--timeout 15s]
+const HELP = `usage: leakhound analyze <file-or-url>... [--format text|json] [--base <earlier-dump>] [--timeout 15s] [--html <out>]
 
 Reads goroutine dumps (pprof debug=0/1/2, SIGQUIT or panic output; "-" for stdin), groups the
 stacks and names the leak. Several inputs (replicas of one service) are read as one.
   --format   text (default) or json
   --base     an earlier dump of the same service: report which stacks grew
-  --timeout  per-URL fetch timeout (default 15s)`;
+  --timeout  per-URL fetch timeout (default 15s)
+  --html     also write the stacks as one self-contained HTML page (the evidence page) to <out>`;
 
 export const analyzeCommand = {
   summary: 'read goroutine dumps and name the leak',
@@ -45,6 +51,7 @@ export const analyzeCommand = {
       format: { type: 'string' },
       base: { type: 'string' },
       timeout: { type: 'string' },
+      html: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
@@ -57,6 +64,15 @@ export const analyzeCommand = {
 
     const analysis = await analyzeSources(positionals, { base: values.base, timeoutMs });
     process.stdout.write(format === 'json' ? terminalJson(analysisJson(analysis)) + '\n' : terminalText(renderAnalysisText(analysis)));
+    if (values.html) {
+      const html = renderEvidencePage({
+        report: null,
+        title: `goroutines of ${analysis.inputs.map((i) => inputName(i.source)).join(', ')}`,
+        replicas: analysis.inputs.map((i) => ({ replica: inputName(i.source), address: null, capturedAt: null, dump: i.dump })),
+      });
+      // stderr: stdout stays the analysis (json stays parseable).
+      console.error(`evidence page: ${await writePageFile(values.html, html)}`);
+    }
     return 0;
   },
 };
@@ -167,11 +183,4 @@ export function analysisJson(a: Analysis) {
         }
       : {}),
   };
-}
-
-export function dominantState(states: Record<string, number>): string {
-  let best = '';
-  let n = -1;
-  for (const [s, c] of Object.entries(states)) if (c > n) [best, n] = [s, c];
-  return best;
 }

@@ -248,7 +248,7 @@ async function socketMode(s: Settings, appToken: string, botToken: string, stop:
   const { SocketModeReceiver } = await import('@slack/bolt');
   const { createSlackApp } = await import('../slack/app/bolt-app.ts');
   const w = worker(s, new WebApiSink(createSlackClient(botToken), { secrets: [appToken] }));
-  const app = createSlackApp({ receiver: new SocketModeReceiver({ appToken }), token: botToken, store: s.store, queue: w.queue, catalog: s.catalog, secrets: [appToken] });
+  const app = createSlackApp({ receiver: new SocketModeReceiver({ appToken }), token: botToken, store: s.store, queue: w.queue, catalog: s.catalog, secrets: [appToken], pageLinker: w.deps.pageLinker ?? null });
   await app.start();
   say(`leakhound dev: connected to Slack over Socket Mode; /leak is live for ${s.catalog.services.length} services. ${whereThingsGo(s)} Ctrl-C to stop.`);
   await stop;

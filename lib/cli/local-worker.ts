@@ -3,6 +3,7 @@
 // restarts by command, Kubernetes (the kubeconfig's context) or ECS (with AWS credentials),
 // CloudWatch with AWS credentials. Alarms typed on the console take the alarm function's path.
 import type { Catalog } from '../catalog/model.ts';
+import { DirectoryPageLinker } from '../evidence-page/link.ts';
 import { InProcessJobQueue } from '../jobs/in-process.ts';
 import { CommandExecutor, DEFAULT_VERIFICATION, DirectoryEvidenceStore, EcsExecutor, KubernetesExecutor } from '../remediation/index.ts';
 import { recordServiceAlarm, type RouteOutcome } from '../intake/ingest.ts';
@@ -93,6 +94,7 @@ export function startLocalWorker(o: LocalWorkerOptions): LocalWorker {
     gather: { env: o.env, cloudwatch },
     executors: { command: new CommandExecutor(), kubernetes: new KubernetesExecutor(), ecs: new EcsExecutor({ region }) },
     evidence: new DirectoryEvidenceStore(o.evidenceDir),
+    pageLinker: new DirectoryPageLinker(o.evidenceDir),
     cloudwatch,
     restartSeconds: 240,
     log,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { DirectoryPageLinker, S3PageLinker } from '../evidence-page/link.ts';
 import { createCloudWatchClient } from '../metrics/index.ts';
 import { DirectoryEvidenceStore, EcsExecutor, KubernetesExecutor, S3EvidenceStore, type Executors } from '../remediation/index.ts';
 import { createSlackClient } from '../slack/post/web-client.ts';
@@ -45,9 +46,13 @@ export function workerDeps(core: CoreContext, log: Log = workerLog, meter: Meter
   }) : null;
   const executors: Executors = { ecs: new EcsExecutor({ region }), ...(kube ? { kubernetes: new KubernetesExecutor({ kubeConfig: () => kube.get() }) } : {}) };
   if (!cfg.LEAKHOUND_EVIDENCE_BUCKET) log.warn('LEAKHOUND_EVIDENCE_BUCKET is not set: evidence goes to /tmp and is lost with the container');
-  const evidence = cfg.LEAKHOUND_EVIDENCE_BUCKET
-    ? new S3EvidenceStore({ client: new S3Client(region ? { region } : {}), bucket: cfg.LEAKHOUND_EVIDENCE_BUCKET, ...(region ? { region } : {}) })
+  const s3 = cfg.LEAKHOUND_EVIDENCE_BUCKET ? new S3Client(region ? { region } : {}) : null;
+  const evidence = s3 && cfg.LEAKHOUND_EVIDENCE_BUCKET
+    ? new S3EvidenceStore({ client: s3, bucket: cfg.LEAKHOUND_EVIDENCE_BUCKET, ...(region ? { region } : {}) })
     : new DirectoryEvidenceStore(join(tmpdir(), 'leakhound-evidence'));
+  const pageLinker = s3 && cfg.LEAKHOUND_EVIDENCE_BUCKET
+    ? new S3PageLinker({ client: s3, bucket: cfg.LEAKHOUND_EVIDENCE_BUCKET, hours: cfg.LEAKHOUND_EVIDENCE_LINK_HOURS, requestTimeoutMs: 5_000 })
+    : new DirectoryPageLinker(join(tmpdir(), 'leakhound-evidence'));
 
   return {
     catalog,
@@ -57,6 +62,7 @@ export function workerDeps(core: CoreContext, log: Log = workerLog, meter: Meter
     gather: { env: core.env, readSecret: core.readSecret, cloudwatch, ...(kube ? { dumpClients: { kube: () => kube.get() } } : {}) },
     executors,
     evidence,
+    pageLinker,
     cloudwatch,
     restartSeconds: cfg.LEAKHOUND_RESTART_SECONDS,
     log,

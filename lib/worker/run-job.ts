@@ -16,6 +16,7 @@ import type { Incident, Store } from '../store/model.ts';
 import type { GatherDeps } from '../triage/gather.ts';
 import { collectEvidence, readVerification } from '../triage/remediation-inputs.ts';
 import { triageService, type Report } from '../triage/index.ts';
+import { incidentPageItems, rewriteIncidentPage, type PageLinker, type PageReading } from '../evidence-page/index.ts';
 import { alertNameOfUnmapped } from '../intake/ingest.ts';
 import { errorMessage } from '../errors/index.ts';
 import type { Log } from '../lambda/log.ts';
@@ -47,6 +48,8 @@ export interface WorkerDeps {
   evidenceReader?: EvidenceReader;
   /** Told of every restart that was done (the watch keeps watching the service for a regression). */
   afterRestart?: (done: { service: string; incidentId: string | null; at: number; reportJson: string | null }) => Promise<void>;
+  /** Links the incident's evidence page in the thread (presigned in S3, a path locally); none without. */
+  pageLinker?: PageLinker | null;
 }
 
 export type VerificationSchedule = Omit<VerificationPlan, 'before'>;
@@ -167,7 +170,10 @@ async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps)
     approvalId: job.approvalId,
     collectEvidence: async () => {
       if (!service) return [];
-      const items = await collectEvidence(service, deps.catalog.defaults, deps.gather);
+      // The evidence page is made from the same reading, with the timeline so far and the graph.
+      const derived = (parts: Parameters<typeof incidentPageItems>[2]) =>
+        incidentPageItems({ store: deps.store, graph: async (report) => (await graphOf(deps, service, report))?.png ?? null }, job.incidentId, parts);
+      const items = await collectEvidence(service, deps.catalog.defaults, deps.gather, undefined, { derived });
       verification.before = readingOfEvidence(items);
       const saved = items.find((i) => i.name === 'report.json')?.body;
       reportJson = typeof saved === 'string' ? saved : null;
@@ -177,11 +183,26 @@ async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps)
     verification,
   });
   (deps.meter ?? noMeter).count(METRICS.restarts, 1, ['outcome', result.status]);
-  await say(deps, job, restartNote(result, deps.verification?.delaySeconds ?? DEFAULT_VERIFICATION.delaySeconds));
+  const page = result.status !== 'skipped' && job.incidentId ? await deps.pageLinker?.link(job.incidentId).catch(() => null) : null;
+  await say(deps, job, restartNote(result, deps.verification?.delaySeconds ?? DEFAULT_VERIFICATION.delaySeconds, page ?? null));
   if (result.status === 'done' && deps.afterRestart) {
     await deps.afterRestart({ service: job.service, incidentId: job.incidentId, at: Date.now(), reportJson }).catch((err: unknown) =>
       deps.log.warn('could not mark the restart for the watch', { service: job.service, reason: errorMessage(err) }),
     );
+  }
+}
+
+/** After the first and the last check, the page is written again with the readings after the remedy and the timeline to now. */
+async function rewritePage(deps: WorkerDeps, job: VerifyJob, check: { reading: PageReading['reading'] & { at: string } }): Promise<void> {
+  if (!job.incidentId) return;
+  const readings: PageReading[] = [];
+  const after = (at: string) => `${Math.max(0, Math.round((Date.parse(at) - Date.parse(job.startedAt)) / 60_000))} min after the ${job.action}`;
+  if (job.before) readings.push({ at: job.startedAt, label: `before the ${job.action}`, reading: job.before });
+  for (const r of [...job.history, check.reading]) readings.push({ at: r.at, label: after(r.at), reading: { connections: r.connections, idleInTransaction: r.idleInTransaction, elb504: r.elb504 } });
+  try {
+    await rewriteIncidentPage({ store: deps.store, evidence: deps.evidence }, job.incidentId, readings);
+  } catch (err) {
+    deps.log.warn('evidence page not rewritten', { incident: job.incidentId, reason: errorMessage(err) });
   }
 }
 
@@ -203,8 +224,10 @@ async function verify(job: VerifyJob, deps: WorkerDeps): Promise<void> {
   }
   const check = await runVerificationCheck({ job, read: () => readVerification(service, deps.gather), queue: deps.queue });
   if (check.readError) deps.log.warn('verification reading failed', { service: service.name, reason: errorMessage(check.readError) });
-  // The first result and the last one are news; the checks in between stay quiet.
+  // The first result and the last one are news; the checks in between stay quiet. The page
+  // follows the same news, and is written first: whoever reads the note finds it up to date.
   if (check.first || check.final) {
+    await rewritePage(deps, job, check);
     await say(deps, job, verificationNote(job.action, check));
     // On the record too: the postmortem's timeline reads the audit log.
     await deps.store.appendAudit({ actor: 'leakhound', action: `verification.${check.verdict.verdict}`, target: `${job.action} of ${job.service}`, incidentId: job.incidentId, result: check.verdict.reasons.join('; ').slice(0, 2000) || check.verdict.verdict });

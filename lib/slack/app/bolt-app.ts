@@ -21,6 +21,9 @@ import { IncidentPoster } from '../post/poster.ts';
 import { WebApiSink, redactMessage } from '../post/sink.ts';
 import { onPostmortemClick, queuePostmortem } from './postmortem.ts';
 import { UsergroupMembers } from './usergroups.ts';
+import type { PageLinker } from '../../evidence-page/link.ts';
+import { pageAnswer } from '../../evidence-page/note.ts';
+import { PAGE_BUTTON_ACTION } from '../../evidence-page/presigned.ts';
 
 export interface SlackAppOptions {
   receiver: Receiver;
@@ -46,6 +49,8 @@ export interface SlackAppOptions {
   logLevel?: LogLevel;
   /** Approvals requested and decided (Powertools Metrics in Lambda). */
   meter?: Meter;
+  /** Issues links to evidence pages (`/leak evidence`); without it the command says it is not set up. */
+  pageLinker?: PageLinker | null;
 }
 
 /** Slack retries are delivered within minutes; a claimed request id is remembered for 10. */
@@ -154,6 +159,20 @@ export function createSlackApp(options: SlackAppOptions): App {
     }
   };
 
+  /** `/leak evidence <incident>`: a fresh bounded link, audited (who asked for which incident's evidence). */
+  const evidenceLink = async (incident: string | null, user: string): Promise<SlackMessage> => {
+    if (!incident) return renderError('Usage: /leak evidence <incident id> (the id is in the incident message and in /leak status).');
+    if (!options.pageLinker) return renderError('Evidence pages are not set up here (no evidence bucket).');
+    try {
+      const page = await inBudget(budget, options.pageLinker.link(incident), 'evidence link');
+      await auditRefusal({ actor: user, action: 'evidence.link', target: `incident ${incident}`, incidentId: incident, result: page ? `issued${page.expiresAt ? `, valid until ${page.expiresAt}` : ''}` : 'no page' });
+      return pageAnswer(incident, page);
+    } catch (err) {
+      logger.error(`/leak evidence failed: ${errorMessage(err)}`);
+      return renderError('Leakhound could not read the evidence bucket; try again in a minute.');
+    }
+  };
+
   app.command('/leak', async ({ command, ack }) => {
     const parsed = commandSchema.safeParse(command);
     if (!parsed.success) {
@@ -166,6 +185,8 @@ export function createSlackApp(options: SlackAppOptions): App {
     switch (cmd.kind) {
       case 'help':
         return ack(ephemeral(renderHelp(names)));
+      case 'evidence':
+        return ack(ephemeral(await evidenceLink(cmd.incident, c.user_id)));
       case 'unknown-subcommand':
         return ack(ephemeral(renderUnknownSubcommand(cmd.given, names)));
       case 'unknown-service':
@@ -247,6 +268,11 @@ export function createSlackApp(options: SlackAppOptions): App {
   onButton(ACTIONS.approve, ['approval'], (t, click) => decide(deps, (t as { id: string }).id, 'approve', click));
   onButton(ACTIONS.postmortem, ['incident'], (t, click) => onPostmortemClick(deps, t, click));
   onButton(ACTIONS.deny, ['approval'], (t, click) => decide(deps, (t as { id: string }).id, 'deny', click));
+
+  // A link button opens the page in the browser; Slack still sends the click, which needs only an ack.
+  app.action({ type: 'block_actions', action_id: PAGE_BUTTON_ACTION }, async ({ ack }) => {
+    await ack();
+  });
 
   app.error(async (err) => {
     logger.error(`slack app error: ${errorMessage(err)}`);

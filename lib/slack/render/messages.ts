@@ -191,7 +191,7 @@ export function renderApprovalStep(rawView: ApprovalView, rawStep: ApprovalStepN
 // ---------------------------------------------------------------------------------------------
 // /leak answers (ephemeral)
 
-export const SUBCOMMANDS = ['triage', 'sessions', 'dump', 'restart', 'postmortem', 'status', 'help'] as const;
+export const SUBCOMMANDS = ['triage', 'sessions', 'dump', 'restart', 'postmortem', 'evidence', 'status', 'help'] as const;
 
 const USAGE = [
   `${code('/leak triage <service>')}: sessions, dumps and metrics under one deadline; names the culprit`,
@@ -199,6 +199,7 @@ const USAGE = [
   `${code('/leak dump <service>')}: goroutine dumps of every replica, leak signatures`,
   `${code('/leak restart <service>')}: ask for a restart (a second approver must agree)`,
   `${code('/leak postmortem <service|incident>')}: a Markdown postmortem draft of the latest (or named) incident, as a file in its thread`,
+  `${code('/leak evidence <incident>')}: a new link to the incident's evidence page`,
   `${code('/leak status')}: open incidents`,
   `${code('/leak help')}: this`,
 ];
