@@ -28,7 +28,7 @@ import { build } from 'esbuild';
 
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const FUNCTIONS = ['alarm', 'webhook', 'slack', 'worker'] as const;
+const FUNCTIONS = ['alarm', 'webhook', 'slack', 'worker', 'watch'] as const;
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 /**
  * The Node that imports the bundles: the Lambda runtime's (Node 24). LEAKHOUND_NODE24 names it;

@@ -28,7 +28,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const FUNCTIONS = ['alarm', 'webhook', 'slack', 'worker'];
+export const FUNCTIONS = ['alarm', 'webhook', 'slack', 'worker', 'watch'];
 
 // Bolt's index and App.js require every receiver. The Lambda passes an AwsLambdaReceiver, so the
 // Socket Mode, Express and HTTP receivers (with @slack/socket-mode, ws, express, @slack/oauth)

@@ -14,6 +14,9 @@ import { IncidentPoster } from '../slack/post/poster.ts';
 import type { SlackSink } from '../slack/post/sink.ts';
 import type { Store } from '../store/model.ts';
 import { cloudwatchFromEnv } from './inputs.ts';
+import { DirectoryEvidenceReader } from '../postmortem/evidence.ts';
+import type { WatchStore } from '../store/watch-model.ts';
+import { markRestartHook } from '../watch/restart-mark.ts';
 import { errorMessage } from '../errors/index.ts';
 
 export interface LocalWorkerOptions {
@@ -29,6 +32,8 @@ export interface LocalWorkerOptions {
   /** Sessions idle this long are suspects. */
   minAgeMs?: number;
   log: Log;
+  /** The watch's records: a done restart starts its regression window (`watch` in the console). */
+  watchStore?: WatchStore;
   /** Tests pace Slack writes faster than Slack's one per second. */
   pacer?: PacerOptions;
 }
@@ -95,6 +100,8 @@ export function startLocalWorker(o: LocalWorkerOptions): LocalWorker {
     log,
     ...(o.minAgeMs !== undefined ? { minAgeMs: o.minAgeMs } : {}),
     verification: localVerification(o.verifyAfterSeconds),
+    evidenceReader: new DirectoryEvidenceReader(o.evidenceDir),
+    ...(o.watchStore ? { afterRestart: markRestartHook(catalog, o.store, o.watchStore) } : {}),
   };
   queue.setHandler(createJobHandler(deps));
   return {

@@ -19,6 +19,8 @@ import { createTelemetry } from '../lambda/invocation.ts';
 import type { Log } from '../lambda/log.ts';
 import type { Meter } from '../lambda/meter.ts';
 import { awsSecretReader } from '../lambda/aws-secrets.ts';
+import { markRestartHook, watchStoreFor } from '../watch/restart-mark.ts';
+import { DirectoryEvidenceReader, S3EvidenceReader } from '../postmortem/evidence.ts';
 
 /** The function's Powertools log and metrics (functions/worker.ts runs each batch in them). */
 export const workerTelemetry = createTelemetry('worker');
@@ -64,6 +66,12 @@ export function workerDeps(core: CoreContext, log: Log = workerLog, meter: Meter
     cloudwatch,
     restartSeconds: cfg.LEAKHOUND_RESTART_SECONDS,
     log,
+    // The postmortem reads the Report saved before the restart.
+    evidenceReader: cfg.LEAKHOUND_EVIDENCE_BUCKET
+      ? new S3EvidenceReader({ client: new S3Client(region ? { region } : {}), bucket: cfg.LEAKHOUND_EVIDENCE_BUCKET })
+      : new DirectoryEvidenceReader(join(tmpdir(), 'leakhound-evidence')),
+    // A done restart starts the watch's regression window for the service.
+    afterRestart: markRestartHook(catalog, core.store, watchStoreFor(core.env)),
     meter,
   };
 }

@@ -22,6 +22,8 @@ import { errorMessage } from '../errors/index.ts';
 import type { Log } from '../lambda/log.ts';
 import { METRICS, noMeter, type Meter } from '../lambda/meter.ts';
 import { restartNote, terminateNote, unmappedNote, verificationNote } from './thread-notes.ts';
+import { runPostmortemJob } from '../postmortem/job.ts';
+import type { EvidenceReader } from '../postmortem/evidence.ts';
 
 export interface WorkerDeps {
   catalog: Catalog;
@@ -42,6 +44,10 @@ export interface WorkerDeps {
   minAgeMs?: number;
   /** When the checks after a remedy run; default the deployed schedule (after 2 min, then every 5 for 30). */
   verification?: VerificationSchedule;
+  /** Where the postmortem reads the incident's saved evidence (report.json); absent: drafted without it. */
+  evidenceReader?: EvidenceReader;
+  /** Told of every restart that was done (the watch keeps watching the service for a regression). */
+  afterRestart?: (done: { service: string; incidentId: string | null; at: number; reportJson: string | null }) => Promise<void>;
   /** Links the incident's evidence page in the thread (presigned in S3, a path locally); none without. */
   pageLinker?: PageLinker | null;
 }
@@ -59,6 +65,8 @@ export function createJobHandler(deps: WorkerDeps): JobHandler {
         return terminate(job, deps);
       case 'verify':
         return verify(job, deps);
+      case 'postmortem':
+        return postmortem(job, deps);
     }
   };
   return async (job, meta) => {
@@ -112,6 +120,8 @@ async function triage(job: Extract<Job, { type: 'triage' }>, deps: WorkerDeps): 
   const replyTo = job.respondTo?.user ? { channel: job.respondTo.channel, user: job.respondTo.user } : null;
   const graph = incident ? await graphOf(deps, service, report) : null;
   await deps.poster.answerReport(report, { incident, replyTo, requestedBy: job.requestedBy, graph });
+  // On the record: the postmortem's timeline starts with what the bot said and when.
+  if (incident) await deps.store.appendAudit({ actor: 'leakhound', action: 'triage.posted', target: service.name, incidentId: incident.id, result: report.verdict.headline.slice(0, 2000) });
 
   if (job.trigger === 'button' && job.scope === 'sessions' && job.requestedBy) {
     const wanted = new Set(report.actions.find((a) => a.kind === 'terminate-sessions')?.sessionIds ?? []);
@@ -151,6 +161,7 @@ function readingOfEvidence(items: readonly EvidenceItem[]): Reading | null {
 async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps): Promise<void> {
   const service = findService(deps.catalog, job.service);
   const verification: VerificationPlan = { ...deps.verification, before: null };
+  let reportJson: string | null = null;
   const result = await runRestart({
     store: deps.store,
     queue: deps.queue,
@@ -164,6 +175,8 @@ async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps)
         incidentPageItems({ store: deps.store, graph: async (report) => (await graphOf(deps, service, report))?.png ?? null }, job.incidentId, parts);
       const items = await collectEvidence(service, deps.catalog.defaults, deps.gather, undefined, { derived });
       verification.before = readingOfEvidence(items);
+      const saved = items.find((i) => i.name === 'report.json')?.body;
+      reportJson = typeof saved === 'string' ? saved : null;
       return items;
     },
     deadline: Date.now() + deps.restartSeconds * 1000,
@@ -172,6 +185,11 @@ async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps)
   (deps.meter ?? noMeter).count(METRICS.restarts, 1, ['outcome', result.status]);
   const page = result.status !== 'skipped' && job.incidentId ? await deps.pageLinker?.link(job.incidentId).catch(() => null) : null;
   await say(deps, job, restartNote(result, deps.verification?.delaySeconds ?? DEFAULT_VERIFICATION.delaySeconds, page ?? null));
+  if (result.status === 'done' && deps.afterRestart) {
+    await deps.afterRestart({ service: job.service, incidentId: job.incidentId, at: Date.now(), reportJson }).catch((err: unknown) =>
+      deps.log.warn('could not mark the restart for the watch', { service: job.service, reason: errorMessage(err) }),
+    );
+  }
 }
 
 /** After the first and the last check, the page is written again with the readings after the remedy and the timeline to now. */
@@ -216,5 +234,11 @@ async function verify(job: VerifyJob, deps: WorkerDeps): Promise<void> {
   if (check.first || check.final) {
     await rewritePage(deps, job, check);
     await say(deps, job, verificationNote(job.action, check));
+    // On the record too: the postmortem's timeline reads the audit log.
+    await deps.store.appendAudit({ actor: 'leakhound', action: `verification.${check.verdict.verdict}`, target: `${job.action} of ${job.service}`, incidentId: job.incidentId, result: check.verdict.reasons.join('; ').slice(0, 2000) || check.verdict.verdict });
   }
+}
+
+async function postmortem(job: Extract<Job, { type: 'postmortem' }>, deps: WorkerDeps): Promise<void> {
+  await runPostmortemJob(job, { store: deps.store, poster: deps.poster, evidence: deps.evidenceReader ?? null, save: deps.evidence, log: deps.log });
 }

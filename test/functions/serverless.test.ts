@@ -26,13 +26,14 @@ const functions = sls['functions'] as Record<string, Obj>;
 const resources = sls['resources']['Resources'] as Record<string, Obj>;
 
 describe('serverless.yml', () => {
-  it('declares the four functions, on Node 24 arm64, each deployed from its own prebuilt bundle', () => {
-    expect(Object.keys(functions).sort()).toEqual(['alarm', 'slack', 'webhook', 'worker']);
+  it('declares the five functions (the watch on a schedule), on Node 24 arm64, each deployed from its own prebuilt bundle', () => {
+    expect(Object.keys(functions).sort()).toEqual(['alarm', 'slack', 'watch', 'webhook', 'worker']);
     expect(Object.fromEntries(Object.entries(functions).map(([k, f]) => [k, f['handler']]))).toEqual({
       alarm: 'functions/alarm.handler',
       webhook: 'functions/webhook.handler',
       slack: 'functions/slack.handler',
       worker: 'functions/worker.handler',
+      watch: 'functions/watch.handler',
     });
     expect(sls['provider']).toMatchObject({ name: 'aws', runtime: 'nodejs24.x', architecture: 'arm64' });
     // Powertools (lib/lambda): service name, log level, metrics namespace, secret cache age.
@@ -71,6 +72,12 @@ describe('serverless.yml', () => {
     expect(rule).toMatchObject({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: [{ prefix: expect.any(String) }] } });
     const sqs = (functions['worker']!['events'] as Obj[])[0]!['sqs'];
     expect(sqs).toMatchObject({ arn: { 'Fn::GetAtt': ['JobsQueue', 'Arn'] }, functionResponseType: 'ReportBatchItemFailures' });
+    // The watch runs on a schedule (default every 5 minutes), one run at a time, inside a bounded timeout.
+    const watch = functions['watch']!;
+    expect((watch['events'] as Obj[])[0]!['schedule']).toEqual({ rate: '${param:watchSchedule}' });
+    expect(sls['params']['default']['watchSchedule']).toBe('rate(5 minutes)');
+    expect(watch['reservedConcurrency']).toBe(1);
+    expect(watch['timeout']).toBeLessThanOrEqual(300);
   });
 
   it('has the job queue with a DLQ after three receives, and an alarm on the DLQ', () => {

@@ -19,6 +19,7 @@ import { PosterNotifier } from '../post/notify.ts';
 import type { JobQueue, Notifier } from './notifier.ts';
 import { IncidentPoster } from '../post/poster.ts';
 import { WebApiSink, redactMessage } from '../post/sink.ts';
+import { onPostmortemClick, queuePostmortem } from './postmortem.ts';
 import { UsergroupMembers } from './usergroups.ts';
 import type { PageLinker } from '../../evidence-page/link.ts';
 import { pageAnswer } from '../../evidence-page/note.ts';
@@ -205,11 +206,12 @@ export function createSlackApp(options: SlackAppOptions): App {
           if (cmd.kind === 'status') return renderStatus(await options.store.listOpenIncidents());
           if (!(await claim(key))) return plainMessage('Already on it (Slack delivered this command twice).');
           const click: Click = { source: 'command', user: c.user_id, channel: c.channel_id, messageTs: null, threadTs: null, ephemeral: true };
+          if (cmd.kind === 'postmortem') return queuePostmortem(deps, cmd.target, click);
           if (cmd.subcommand === 'restart') return (await requestRestart(deps, { kind: 'service', name: cmd.service.name }, click)) ?? plainMessage('Restart requested.');
           const scope = cmd.subcommand === 'triage' ? 'full' : cmd.subcommand;
           return queueTriage(deps, { service: cmd.service, scope, trigger: 'command', user: c.user_id, channel: c.channel_id });
         })(),
-        `/leak ${cmd.kind === 'status' ? 'status' : cmd.subcommand}`,
+        `/leak ${cmd.kind === 'service' ? cmd.subcommand : cmd.kind}`,
       );
     } catch (err) {
       logger.error(`/leak failed: ${errorMessage(err)}`);
@@ -264,6 +266,7 @@ export function createSlackApp(options: SlackAppOptions): App {
   onButton(ACTIONS.rerun, ['incident', 'service'], (t, click) => onRerun(deps, t, click));
   onButton(ACTIONS.silence, ['incident'], (t, click) => onSilence(deps, t, click));
   onButton(ACTIONS.approve, ['approval'], (t, click) => decide(deps, (t as { id: string }).id, 'approve', click));
+  onButton(ACTIONS.postmortem, ['incident'], (t, click) => onPostmortemClick(deps, t, click));
   onButton(ACTIONS.deny, ['approval'], (t, click) => decide(deps, (t as { id: string }).id, 'deny', click));
 
   // A link button opens the page in the browser; Slack still sends the click, which needs only an ack.
