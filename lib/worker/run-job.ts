@@ -232,10 +232,10 @@ async function verify(job: VerifyJob, deps: WorkerDeps): Promise<void> {
   // The first result and the last one are news; the checks in between stay quiet. The page
   // follows the same news, and is written first: whoever reads the note finds it up to date.
   if (check.first || check.final) {
+    // On the record first: the postmortem's timeline and the page's read the audit log.
+    await deps.store.appendAudit({ actor: 'leakhound', action: `verification.${check.verdict.verdict}`, target: `${job.action} of ${job.service}`, incidentId: job.incidentId, result: check.verdict.reasons.join('; ').slice(0, 2000) || check.verdict.verdict });
     await rewritePage(deps, job, check);
     await say(deps, job, verificationNote(job.action, check));
-    // On the record too: the postmortem's timeline reads the audit log.
-    await deps.store.appendAudit({ actor: 'leakhound', action: `verification.${check.verdict.verdict}`, target: `${job.action} of ${job.service}`, incidentId: job.incidentId, result: check.verdict.reasons.join('; ').slice(0, 2000) || check.verdict.verdict });
   }
 }
 
