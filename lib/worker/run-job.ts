@@ -193,12 +193,17 @@ async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps)
 }
 
 /** After the first and the last check, the page is written again with the readings after the remedy and the timeline to now. */
-async function rewritePage(deps: WorkerDeps, job: VerifyJob, check: { reading: PageReading['reading'] & { at: string } }): Promise<void> {
+const VERDICT_WORDS = { pass: 'recovered', fail: 'not recovered', 'regressed-later': 'the leak is back', inconclusive: 'inconclusive' } as const;
+
+async function rewritePage(deps: WorkerDeps, job: VerifyJob, check: { reading: PageReading['reading'] & { at: string }; verdict: { verdict: keyof typeof VERDICT_WORDS } }): Promise<void> {
   if (!job.incidentId) return;
   const readings: PageReading[] = [];
   const after = (at: string) => `${Math.max(0, Math.round((Date.parse(at) - Date.parse(job.startedAt)) / 60_000))} min after the ${job.action}`;
   if (job.before) readings.push({ at: job.startedAt, label: `before the ${job.action}`, reading: job.before });
-  for (const r of [...job.history, check.reading]) readings.push({ at: r.at, label: after(r.at), reading: { connections: r.connections, idleInTransaction: r.idleInTransaction, elb504: r.elb504 } });
+  for (const r of job.history) readings.push({ at: r.at, label: after(r.at), reading: r });
+  // This check's reading carries the verdict: the timeline's verification step.
+  const r = check.reading;
+  readings.push({ at: r.at, label: `${after(r.at)}: ${VERDICT_WORDS[check.verdict.verdict]}`, reading: { connections: r.connections, idleInTransaction: r.idleInTransaction, elb504: r.elb504 } });
   try {
     await rewriteIncidentPage({ store: deps.store, evidence: deps.evidence }, job.incidentId, readings);
   } catch (err) {
@@ -227,10 +232,10 @@ async function verify(job: VerifyJob, deps: WorkerDeps): Promise<void> {
   // The first result and the last one are news; the checks in between stay quiet. The page
   // follows the same news, and is written first: whoever reads the note finds it up to date.
   if (check.first || check.final) {
+    // On the record first: the postmortem's timeline and the page's read the audit log.
+    await deps.store.appendAudit({ actor: 'leakhound', action: `verification.${check.verdict.verdict}`, target: `${job.action} of ${job.service}`, incidentId: job.incidentId, result: check.verdict.reasons.join('; ').slice(0, 2000) || check.verdict.verdict });
     await rewritePage(deps, job, check);
     await say(deps, job, verificationNote(job.action, check));
-    // On the record too: the postmortem's timeline reads the audit log.
-    await deps.store.appendAudit({ actor: 'leakhound', action: `verification.${check.verdict.verdict}`, target: `${job.action} of ${job.service}`, incidentId: job.incidentId, result: check.verdict.reasons.join('; ').slice(0, 2000) || check.verdict.verdict });
   }
 }
 
