@@ -8,10 +8,10 @@ import { z } from 'zod';
 import { loadCatalog } from '../lib/catalog/parse.ts';
 import { SqsJobQueue } from '../lib/jobs/sqs.ts';
 import { apiRequestId, createTelemetry, invocation } from '../lib/lambda/invocation.ts';
+import { errorMessage } from '../lib/errors/index.ts';
 import { boltLogger } from '../lib/slack/app/bolt-log.ts';
 import type { AwsEvent, AwsResponse, SlackLambdaHandler } from '../lib/slack/app/lambda-receiver.ts';
 import { createDynamoStore } from '../lib/store/dynamo.ts';
-import { errorMessage } from '../lib/errors/index.ts';
 
 const telemetry = createTelemetry('slack');
 
