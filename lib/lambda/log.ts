@@ -21,7 +21,6 @@ export function logText(text: string, max = 400): string {
   return out.length > max ? `${out.slice(0, max)}…` : out;
 }
 
-
 /**
  * A call's fields as logged: undefined dropped, strings redacted and clipped, lists cut to 20
  * items, and the correlation id of the work in progress (withCorrelationId) added.
