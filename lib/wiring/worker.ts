@@ -3,10 +3,11 @@
 // evidence bucket. Built once per container.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createCloudWatchClient } from '../metrics/index.ts';
-import { DirectoryEvidenceStore, EcsExecutor, KubernetesExecutor, S3EvidenceStore, type Executors } from '../remediation/index.ts';
+import { DirectoryEvidenceStore, S3EvidenceStore, type EvidenceStore } from '../remediation/evidence.ts';
+import type { Executor, Executors } from '../remediation/executor.ts';
+import { KubernetesExecutor } from '../remediation/kubernetes.ts';
 import { createSlackClient } from '../slack/post/web-client.ts';
 import { IncidentPoster } from '../slack/post/poster.ts';
 import { WebApiSink } from '../slack/post/sink.ts';
@@ -41,10 +42,26 @@ export function workerDeps(core: CoreContext, log: Log = workerLog, meter: Meter
     kc.loadFromString(kubeText);
     return kc;
   }) : null;
-  const executors: Executors = { ecs: new EcsExecutor({ region }), ...(kube ? { kubernetes: new KubernetesExecutor({ kubeConfig: () => kube.get() }) } : {}) };
-  if (!cfg.LEAKHOUND_EVIDENCE_BUCKET) log.warn('LEAKHOUND_EVIDENCE_BUCKET is not set: evidence goes to /tmp and is lost with the container');
-  const evidence = cfg.LEAKHOUND_EVIDENCE_BUCKET
-    ? new S3EvidenceStore({ client: new S3Client(region ? { region } : {}), bucket: cfg.LEAKHOUND_EVIDENCE_BUCKET, ...(region ? { region } : {}) })
+  // The ECS executor and the S3 evidence store (with their AWS SDK clients) are imported by the
+  // first restart that needs them: triage, termination and verification jobs never load them.
+  const ecs = lazy(async (): Promise<Executor> => {
+    const { EcsExecutor } = await import('../remediation/ecs.ts');
+    return new EcsExecutor({ region });
+  });
+  const executors: Executors = {
+    ecs: { restart: async (target, options) => (await ecs.get()).restart(target, options) },
+    ...(kube ? { kubernetes: new KubernetesExecutor({ kubeConfig: () => kube.get() }) } : {}),
+  };
+  const bucket = cfg.LEAKHOUND_EVIDENCE_BUCKET;
+  if (!bucket) log.warn('LEAKHOUND_EVIDENCE_BUCKET is not set: evidence goes to /tmp and is lost with the container');
+  const s3Evidence = bucket
+    ? lazy(async (): Promise<EvidenceStore> => {
+        const { S3Client } = await import('@aws-sdk/client-s3');
+        return new S3EvidenceStore({ client: new S3Client(region ? { region } : {}), bucket, ...(region ? { region } : {}) });
+      })
+    : null;
+  const evidence: EvidenceStore = s3Evidence
+    ? { put: async (incidentId, name, body, options) => (await s3Evidence.get()).put(incidentId, name, body, options) }
     : new DirectoryEvidenceStore(join(tmpdir(), 'leakhound-evidence'));
 
   return {
