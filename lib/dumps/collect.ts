@@ -6,7 +6,7 @@ import { byDeadline, describeError } from '../errors/index.ts';
 import { formatSeconds } from './describe.ts';
 import type { EcsClientOption, EcsLike } from './ecs.ts';
 import { discoverHttp } from './http-source.ts';
-import { discoverKubernetes, type KubeClientOption } from './kubernetes.ts';
+import type { KubeClientOption } from './kubernetes.ts';
 import { rescrapePools } from './pool-scrape.ts';
 import type { DumpCollection, Gap, ReplicaDump } from './model.ts';
 import type { S3ClientOption, S3Like } from './s3.ts';
@@ -180,8 +180,8 @@ async function collect(service: Service, limits: DumpLimits, opts: CollectDumpsO
   const regionOf = (region: string | null): string | null => region ?? opts.region ?? null;
   const ecsClients = new Map<string | null, EcsLike>();
   const s3Clients = new Map<string | null, S3Like>();
-  // The ECS and S3 readers (and their AWS SDK clients) are imported when a source of theirs is
-  // read: a service whose dumps come over HTTP or from Kubernetes never loads them.
+  // The Kubernetes, ECS and S3 readers (with their clients) are imported when a source of theirs
+  // is read: a service whose dumps come over HTTP never loads them.
   const ecsClient = (createEcsClient: (region: string | null, timeoutMs: number) => EcsLike & { destroy(): void }, region: string | null): EcsLike => {
     const given = opts.clients?.ecs;
     if (given) return typeof given === 'function' ? given(region) : given;
@@ -209,8 +209,11 @@ async function collect(service: Service, limits: DumpLimits, opts: CollectDumpsO
     switch (source.type) {
       case 'http':
         return discoverHttp(source.urls, debug, fetchImpl, source.metrics);
-      case 'kubernetes':
+      case 'kubernetes': {
+        const { discoverKubernetes } = await import('./kubernetes.ts');
+        signal.throwIfAborted();
         return discoverKubernetes(source, { debug, kube: opts.clients?.kube, signal });
+      }
       case 'ecs': {
         const { createEcsClient, discoverEcs } = await import('./ecs.ts');
         signal.throwIfAborted();

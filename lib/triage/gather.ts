@@ -2,7 +2,7 @@
 // goroutine dumps of every replica, CloudWatch metrics. Each part that misses the deadline or
 // fails becomes a gap; what arrived in time is kept.
 import type { CloudWatchLike, ServiceMetrics } from '../metrics/index.ts';
-import { fetchServiceMetrics } from '../metrics/index.ts';
+import { fetchServiceMetrics } from '../metrics/series.ts';
 import type { DumpLimits, Env, SecretReader, Service } from '../catalog/index.ts';
 import { resolveDatabaseUrl } from '../catalog/index.ts';
 import { collectDumps, type DumpClients } from '../dumps/collect.ts';

@@ -4,10 +4,9 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { createCloudWatchClient } from '../metrics/index.ts';
+import type { CloudWatchLike } from '../metrics/client.ts';
 import { DirectoryEvidenceStore, S3EvidenceStore, type EvidenceStore } from '../remediation/evidence.ts';
 import type { Executor, Executors } from '../remediation/executor.ts';
-import { KubernetesExecutor } from '../remediation/kubernetes.ts';
 import { createSlackClient } from '../slack/post/web-client.ts';
 import { IncidentPoster } from '../slack/post/poster.ts';
 import { WebApiSink } from '../slack/post/sink.ts';
@@ -32,7 +31,12 @@ export function workerDeps(core: CoreContext, log: Log = workerLog, meter: Meter
   const client = createSlackClient(cfg.SLACK_BOT_TOKEN, cfg.LEAKHOUND_SLACK_API_URL ? { slackApiUrl: cfg.LEAKHOUND_SLACK_API_URL } : {});
   const secrets = [cfg.SLACK_BOT_TOKEN, ...(cfg.LEAKHOUND_KUBECONFIG ? [cfg.LEAKHOUND_KUBECONFIG] : [])];
   const poster = new IncidentPoster({ sink: new WebApiSink(client, { secrets }), store: core.store, channelOf, onError: (err, what) => log.warn(`slack: ${what}`, { reason: String(err) }) });
-  const cloudwatch = createCloudWatchClient(region ? { region } : {});
+  // Built (and its SDK module loaded) on the first metrics call: only catalogs with an RDS
+  // database, a load balancer or an RDS Proxy read CloudWatch.
+  const cloudwatchClient = lazy(async () => (await import('../metrics/create-client.ts')).createCloudWatchClient(region ? { region } : {}));
+  const cloudwatch = {
+    send: async (command: never, options?: never) => (await cloudwatchClient.get()).send(command, options),
+  } as unknown as CloudWatchLike;
 
   // Lambda has no ~/.kube/config: Kubernetes sources and restarts work when a kubeconfig is given.
   const kubeText = cfg.LEAKHOUND_KUBECONFIG;
@@ -42,15 +46,21 @@ export function workerDeps(core: CoreContext, log: Log = workerLog, meter: Meter
     kc.loadFromString(kubeText);
     return kc;
   }) : null;
-  // The ECS executor and the S3 evidence store (with their AWS SDK clients) are imported by the
-  // first restart that needs them: triage, termination and verification jobs never load them.
+  // The ECS and Kubernetes executors and the S3 evidence store (with their clients) are imported
+  // by the first restart that needs them: triage, termination and verification never load them.
   const ecs = lazy(async (): Promise<Executor> => {
     const { EcsExecutor } = await import('../remediation/ecs.ts');
     return new EcsExecutor({ region });
   });
+  const kubernetes = kube
+    ? lazy(async (): Promise<Executor> => {
+        const { KubernetesExecutor } = await import('../remediation/kubernetes.ts');
+        return new KubernetesExecutor({ kubeConfig: () => kube.get() });
+      })
+    : null;
   const executors: Executors = {
     ecs: { restart: async (target, options) => (await ecs.get()).restart(target, options) },
-    ...(kube ? { kubernetes: new KubernetesExecutor({ kubeConfig: () => kube.get() }) } : {}),
+    ...(kubernetes ? { kubernetes: { restart: async (target, options) => (await kubernetes.get()).restart(target, options) } } : {}),
   };
   const bucket = cfg.LEAKHOUND_EVIDENCE_BUCKET;
   if (!bucket) log.warn('LEAKHOUND_EVIDENCE_BUCKET is not set: evidence goes to /tmp and is lost with the container');

@@ -6,7 +6,8 @@
 // redelivers it and, after maxReceiveCount, keeps it in the DLQ.
 import { findService, resolveDatabaseUrl, type Catalog, type Service } from '../catalog/index.ts';
 import { readingSchema, type Job, type JobHandler, type JobQueue, type Reading, type VerifyJob } from '../jobs/index.ts';
-import { fetchMetricsGraph, type CloudWatchLike } from '../metrics/index.ts';
+import type { CloudWatchLike } from '../metrics/client.ts';
+import { fetchMetricsGraph } from '../metrics/graph.ts';
 // From the modules, not remediation/index.ts: the barrel would also load the ECS executor and its
 // SDK client, which the worker imports only for an ECS restart (lib/wiring/worker.ts).
 import type { EvidenceItem, EvidenceStore } from '../remediation/evidence.ts';
