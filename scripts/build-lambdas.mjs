@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Builds the Lambda bundles and their zips: one esbuild run per function, code-split (so a
-// dynamic import() stays a separate chunk that loads only when its path runs: the Kubernetes
-// client, mysql2, the Slack app), minified ESM for Node 24 (the functions' runtime, nodejs24.x;
-// the CLI's own build, scripts/build.mjs, stays on node20), everything bundled (the AWS SDK
-// too: loading the runtime's copy costs ~350 ms of cold start), plus the catalog file.
+// dynamic import() stays a separate chunk that loads only when its path runs: the Slack app, and
+// in the worker the Kubernetes client, pg, mysql2, the ECS/S3/CloudWatch clients, pprof-format),
+// minified ESM for Node 24 (the functions' runtime, nodejs24.x; the CLI's own build,
+// scripts/build.mjs, stays on node20), everything bundled (the AWS SDK too: loading the
+// runtime's copy costs ~350 ms of cold start), plus the catalog file.
 //
 //   .build/<fn>/functions/<fn>.mjs     the handler module (serverless.yml: functions/<fn>.handler)
 //   .build/<fn>/chunks/*.mjs           what it shares with or loads through import()
