@@ -6,8 +6,15 @@
 // redelivers it and, after maxReceiveCount, keeps it in the DLQ.
 import { findService, resolveDatabaseUrl, type Catalog, type Service } from '../catalog/index.ts';
 import { readingSchema, type Job, type JobHandler, type JobQueue, type Reading, type VerifyJob } from '../jobs/index.ts';
-import { fetchMetricsGraph, type CloudWatchLike } from '../metrics/index.ts';
-import { DEFAULT_VERIFICATION, runRestart, runTerminate, runVerificationCheck, type EvidenceItem, type EvidenceStore, type Executors, type VerificationPlan } from '../remediation/index.ts';
+import type { CloudWatchLike } from '../metrics/client.ts';
+import { fetchMetricsGraph } from '../metrics/graph.ts';
+// From the modules, not remediation/index.ts: the barrel would also load the ECS executor and its
+// SDK client, which the worker imports only for an ECS restart (lib/wiring/worker.ts).
+import type { EvidenceItem, EvidenceStore } from '../remediation/evidence.ts';
+import type { Executors } from '../remediation/executor.ts';
+import { runRestart } from '../remediation/restart.ts';
+import { runTerminate } from '../remediation/end-sessions.ts';
+import { DEFAULT_VERIFICATION, runVerificationCheck, type VerificationPlan } from '../remediation/verify.ts';
 import { takeSnapshot, terminationTargetFor, type Snapshot } from '../sessions/index.ts';
 import type { IncidentPoster, GraphImage } from '../slack/post/poster.ts';
 import { plainMessage, type SlackMessage } from '../slack/render/block-kit.ts';
