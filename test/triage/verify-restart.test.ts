@@ -99,7 +99,17 @@ services:
     expect(names).toEqual(['dumps.json', 'report.json', 'sessions.json']);
     const saved = done.evidence.links.find((e) => e.name === 'report.json')!;
     expect(existsSync(saved.location)).toBe(true);
-    expect(JSON.parse(readFileSync(saved.location, 'utf8')).verdict.kind).toBe('tx-leak');
+    const report = JSON.parse(readFileSync(saved.location, 'utf8'));
+    expect(report.verdict.kind).toBe('tx-leak');
+    // As specific as the triage in Slack (debug=1): Go before 1.27 prints pprof labels only at
+    // debug=1, which is read beside debug=2 and lends its labels to the same stacks.
+    expect(report.verdict.headline).toMatch(/^Transaction leak in route=\/transfer method=POST: 3 transactions/);
+    const tx = report.findings.find((f: { kind: string }) => f.kind === 'tx-leak');
+    expect(tx.culprit.labels).toEqual({ method: 'POST', route: '/transfer' });
+    const dumps = JSON.parse(readFileSync(done.evidence.links.find((e) => e.name === 'dumps.json')!.location, 'utf8'));
+    expect(dumps[0].dump.format).toBe('debug2');
+    expect(dumps[0].debug1).toMatchObject({ gap: null, dump: { format: 'debug1' } });
+    expect(dumps[0].debug1.location).toMatch(/debug=1/);
 
     // The supervisor brings the service back; the verification reads the database again.
     services.push(await startGoService({ dsn: db!.dsn, maxOpen: 6 }));
