@@ -53,6 +53,19 @@ services:
     await db?.drop();
   });
 
+  it('keeps the debug=2 evidence alone, with a named gap, when a replica will not serve debug=1', async () => {
+    const fetchNoDebug1: typeof fetch = (input, init) =>
+      /[?&]debug=1\b/.test(String(input instanceof Request ? input.url : input)) ? Promise.reject(new Error('debug=1 refused')) : fetch(input, init);
+    const items = await collectEvidence(service, { dumps: { concurrency: 2, timeoutSeconds: 5, maxBytes: 64 << 20 }, region: null }, { env, cloudwatch: null, fetch: fetchNoDebug1 });
+    const report = JSON.parse(String(items.find((i) => i.name === 'report.json')!.body));
+    expect(report.verdict.kind).toBe('tx-leak');
+    expect(report.verdict.headline).not.toMatch(/route=/);
+    expect(report.gaps.map((g: { reason: string }) => g.reason).join('\n')).toMatch(/debug=1 \(for pprof labels\) could not be read: .*debug=1 refused/);
+    const dumps = JSON.parse(String(items.find((i) => i.name === 'dumps.json')!.body));
+    expect(dumps[0].dump.format).toBe('debug2');
+    expect(dumps[0].debug1).toMatchObject({ dump: null, gap: { reason: expect.stringMatching(/debug=1 refused/) } });
+  });
+
   it('saves the evidence, restarts once, and verifies the idle transactions are gone', async () => {
     const deps = { env, cloudwatch: null };
     const before = await readVerification(service, deps);
