@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Builds the Lambda bundles and their zips: one esbuild run per function, code-split (so a
-// dynamic import() stays a separate chunk that loads only when its path runs: the Kubernetes
-// client, mysql2, the Slack app), minified ESM for Node 24 (the functions' runtime, nodejs24.x;
-// the CLI's own build, scripts/build.mjs, stays on node20), everything bundled (the AWS SDK
-// too: loading the runtime's copy costs ~350 ms of cold start), plus the catalog file.
+// dynamic import() stays a separate chunk that loads only when its path runs: the Slack app, and
+// in the worker the Kubernetes client, pg, mysql2, the ECS/S3/CloudWatch clients, pprof-format),
+// minified ESM for Node 24 (the functions' runtime, nodejs24.x; the CLI's own build,
+// scripts/build.mjs, stays on node20), everything bundled (the AWS SDK too: loading the
+// runtime's copy costs ~350 ms of cold start), plus the catalog file.
 //
 //   .build/<fn>/functions/<fn>.mjs     the handler module (serverless.yml: functions/<fn>.handler)
 //   .build/<fn>/chunks/*.mjs           what it shares with or loads through import()
@@ -22,6 +23,7 @@
 // with splitting each function's zip would get the other functions' chunks too.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -70,6 +72,23 @@ const zodEnglishOnly = {
   },
 };
 
+// Node builtins are loaded with require(), not an ES import. Importing a builtin as an ES module
+// makes Node copy every export into the module namespace, reading each lazy getter: for
+// node:http on Node 24 that loads Node's own undici (for http.WebSocket) with http2 and tls,
+// ~60 ms of CPU in every cold start, for nothing any function uses. require() reads only what
+// the code reads. (The bundle defines `require` with createRequire, see the banner below.)
+const BUILTIN = new Set(builtinModules.flatMap((m) => (m.startsWith('node:') ? [m] : [m, `node:${m}`])));
+
+const builtinsThroughRequire = {
+  name: 'builtins-through-require',
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_:/0-9]+$/ }, (args) =>
+      args.kind === 'import-statement' && BUILTIN.has(args.path) ? { path: args.path.replace(/^(node:)?/, 'node:'), namespace: 'builtin-require' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({ loader: 'js', contents: `module.exports=require(${JSON.stringify(args.path)});` }));
+  },
+};
+
 /** Builds one function into `.build/<name>/` and zips it. Returns the zip's path and sizes. */
 export async function buildFunction({ name, entry, artifact, include = [], root = ROOT }) {
   const outdir = join(root, '.build', name);
@@ -94,7 +113,7 @@ export async function buildFunction({ name, entry, artifact, include = [], root 
     // Bundled CommonJS dependencies call require() for Node builtins inside an ES module. (No
     // bundled module reads __dirname unguarded, so no shim for it.)
     banner: { js: "import{createRequire as __lhReq}from'node:module';const require=__lhReq(import.meta.url);" },
-    plugins: [boltReceiversOut, zodEnglishOnly],
+    plugins: [builtinsThroughRequire, boltReceiversOut, zodEnglishOnly],
   });
   for (const file of include) {
     const from = join(root, file);

@@ -4,12 +4,12 @@
 import type { DumpDebugLevel, DumpLimits, DumpSource, Service } from '../catalog/index.ts';
 import { byDeadline, describeError } from '../errors/index.ts';
 import { formatSeconds } from './describe.ts';
-import { createEcsClient, discoverEcs, type EcsClientOption, type EcsLike } from './ecs.ts';
+import type { EcsClientOption, EcsLike } from './ecs.ts';
 import { discoverHttp } from './http-source.ts';
-import { discoverKubernetes, type KubeClientOption } from './kubernetes.ts';
+import type { KubeClientOption } from './kubernetes.ts';
 import { rescrapePools } from './pool-scrape.ts';
 import type { DumpCollection, Gap, ReplicaDump } from './model.ts';
-import { createS3Client, discoverS3, type S3ClientOption, type S3Like } from './s3.ts';
+import type { S3ClientOption, S3Like } from './s3.ts';
 import { readTarget, type Discovery, type Target } from './target.ts';
 import type { FetchLike } from './transport.ts';
 
@@ -180,7 +180,9 @@ async function collect(service: Service, limits: DumpLimits, opts: CollectDumpsO
   const regionOf = (region: string | null): string | null => region ?? opts.region ?? null;
   const ecsClients = new Map<string | null, EcsLike>();
   const s3Clients = new Map<string | null, S3Like>();
-  const ecsClient = (region: string | null): EcsLike => {
+  // The Kubernetes, ECS and S3 readers (with their clients) are imported when a source of theirs
+  // is read: a service whose dumps come over HTTP never loads them.
+  const ecsClient = (createEcsClient: (region: string | null, timeoutMs: number) => EcsLike & { destroy(): void }, region: string | null): EcsLike => {
     const given = opts.clients?.ecs;
     if (given) return typeof given === 'function' ? given(region) : given;
     let c = ecsClients.get(region);
@@ -191,7 +193,7 @@ async function collect(service: Service, limits: DumpLimits, opts: CollectDumpsO
     }
     return c;
   };
-  const s3Client = (region: string | null): S3Like => {
+  const s3Client = (createS3Client: (region: string | null, timeoutMs: number) => S3Like & { destroy(): void }, region: string | null): S3Like => {
     const given = opts.clients?.s3;
     if (given) return typeof given === 'function' ? given(region) : given;
     let c = s3Clients.get(region);
@@ -203,16 +205,25 @@ async function collect(service: Service, limits: DumpLimits, opts: CollectDumpsO
     return c;
   };
 
-  const discover = (source: DumpSource, signal: AbortSignal): Promise<Discovery> => {
+  const discover = async (source: DumpSource, signal: AbortSignal): Promise<Discovery> => {
     switch (source.type) {
       case 'http':
-        return Promise.resolve(discoverHttp(source.urls, debug, fetchImpl, source.metrics));
-      case 'kubernetes':
+        return discoverHttp(source.urls, debug, fetchImpl, source.metrics);
+      case 'kubernetes': {
+        const { discoverKubernetes } = await import('./kubernetes.ts');
+        signal.throwIfAborted();
         return discoverKubernetes(source, { debug, kube: opts.clients?.kube, signal });
-      case 'ecs':
-        return discoverEcs(source, { debug, client: ecsClient(regionOf(source.region)), fetch: fetchImpl, signal });
-      case 's3':
-        return discoverS3(source, { client: s3Client(regionOf(source.region)), signal, now: Date.now() });
+      }
+      case 'ecs': {
+        const { createEcsClient, discoverEcs } = await import('./ecs.ts');
+        signal.throwIfAborted();
+        return discoverEcs(source, { debug, client: ecsClient(createEcsClient, regionOf(source.region)), fetch: fetchImpl, signal });
+      }
+      case 's3': {
+        const { createS3Client, discoverS3 } = await import('./s3.ts');
+        signal.throwIfAborted();
+        return discoverS3(source, { client: s3Client(createS3Client, regionOf(source.region)), signal, now: Date.now() });
+      }
     }
   };
 

@@ -2,8 +2,8 @@
 // for a bounded time (24 h by default), re-issued on demand by `/leak evidence <incident>`.
 // Locally the page is a file on this machine: its path. Signing is offline (no request), but the
 // object is checked first, so a link never leads to a 404 or to another incident's folder.
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+// The S3 SDK and the presigner are imported on first use: the worker's triage jobs never load them.
+import type { S3Client } from '@aws-sdk/client-s3';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
@@ -49,6 +49,7 @@ export class S3PageLinker implements PageLinker {
   async link(incidentId: string): Promise<PageLink | null> {
     if (!isIncidentId(incidentId)) return null;
     const key = `${this.opts.prefix ?? 'incidents/'}${incidentId}/${PAGE_NAME}`;
+    const [{ GetObjectCommand, HeadObjectCommand }, { getSignedUrl }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
     try {
       await this.opts.client.send(new HeadObjectCommand({ Bucket: this.opts.bucket, Key: key }), { abortSignal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 1_500) });
     } catch (err) {

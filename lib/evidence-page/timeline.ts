@@ -21,7 +21,8 @@ export function timelineOf(input: EvidencePageInput, max: number): TimelineEntry
     out.push({ at: input.report.alert.time, actor: 'alarm', what: `alarm ${input.report.alert.state}`, detail: input.report.alert.name });
   }
   const r = input.report;
-  if (r) out.push({ at: r.createdAt, actor: 'leakhound', what: 'triage', detail: `${r.verdict.kind} (${r.verdict.confidence}), ${(r.elapsedMs / 1000).toFixed(1)} s` });
+  // The Report on this page: before a restart it is the evidence reading, not the first triage.
+  if (r) out.push({ at: r.createdAt, actor: 'leakhound', what: "triage (this page's Report)", detail: `${r.verdict.kind} (${r.verdict.confidence}), ${(r.elapsedMs / 1000).toFixed(1)} s` });
   for (const a of input.audit ?? []) out.push({ at: a.at, actor: a.actor, what: a.action, detail: [a.target, a.result].filter(Boolean).join(': ') });
   for (const x of input.readings ?? []) out.push({ at: x.at, actor: 'leakhound', what: `reading ${x.label}`, detail: describeReading(x.reading) });
   out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));

@@ -9,3 +9,4 @@ export { DumpFormatError, RUNTIME_DEBUG2_CAP } from './read.ts';
 export { describeCulprit, shortFile } from './classify.ts';
 export { isFindingKind, signatureByKind, type KindActions, type KindTraits, type Signature } from './signatures.ts';
 export { formatLabels } from './labels.ts';
+export { carryLabels, type CarriedLabels } from './carry-labels.ts';

@@ -3,7 +3,6 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Debug1Reader } from './debug1.ts';
 import type { Dump, DumpFormat } from './model.ts';
-import { ProfileDecodeError, readPprof } from './pprof.ts';
 import { TracebackReader } from './traceback.ts';
 import { utf8FromLatin1, type LineReader } from './text.ts';
 import { dumpStart, lineUnwrapper, type DumpStart } from './unwrap.ts';
@@ -126,6 +125,8 @@ async function readBinary(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, ma
     parts.push(c);
   }
   const data = parts.length === 1 ? head : Buffer.concat(parts);
+  // pprof-format decodes debug=0 profiles only: text dumps never load it.
+  const { ProfileDecodeError, readPprof } = await import('./pprof.ts');
   try {
     const { groups } = readPprof(data, maxBytes);
     return {

@@ -1,5 +1,6 @@
-// The CloudWatch client, a deadline around every call, and AWS errors turned into named gaps.
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+// What the CloudWatch readers share: the client's shape, the default timeout, and AWS errors turned
+// into named gaps. The client itself is built in create-client.ts (the SDK loads with it).
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { MetricsGap, MetricsGapReason } from './model.ts';
 import { errorMessage } from '../errors/index.ts';
 
@@ -7,22 +8,6 @@ import { errorMessage } from '../errors/index.ts';
 export type CloudWatchLike = Pick<CloudWatchClient, 'send'>;
 
 export const DEFAULT_TIMEOUT_MS = 3000;
-
-export interface CloudWatchClientOptions {
-  region?: string | null;
-  /** Per-request socket timeout; also bounded per call by `withDeadline`. */
-  timeoutMs?: number;
-}
-
-export function createCloudWatchClient(options: CloudWatchClientOptions = {}): CloudWatchClient {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  return new CloudWatchClient({
-    ...(options.region ? { region: options.region } : {}),
-    // Triage runs under a deadline of seconds: one retry at most, short connect.
-    maxAttempts: 2,
-    requestHandler: { requestTimeout: timeoutMs, connectionTimeout: Math.min(timeoutMs, 1000) },
-  });
-}
 
 const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'NotAuthorized', 'UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredTokenException']);
 const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'LimitExceeded', 'LimitExceededException', 'TooManyRequestsException']);

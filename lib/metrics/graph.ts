@@ -1,6 +1,5 @@
 // A PNG of connections (left axis, with the max_connections line) and ELB 504s (right axis)
 // from GetMetricWidgetImage, for Slack to attach.
-import { GetMetricWidgetImageCommand } from '@aws-sdk/client-cloudwatch';
 import { withDeadline } from '../errors/index.ts';
 import { DEFAULT_TIMEOUT_MS, gapFromError, type CloudWatchLike } from './client.ts';
 import type { GraphResult } from './model.ts';
@@ -57,6 +56,8 @@ export async function fetchMetricsGraph(client: CloudWatchLike, options: GraphOp
   if (widget === null) {
     return { ok: false, gap: { what: 'graph', reason: 'not-configured', detail: 'no database or load balancer to graph' } };
   }
+  // The SDK's CloudWatch module loads with the first metrics call, not with the function.
+  const { GetMetricWidgetImageCommand } = await import('@aws-sdk/client-cloudwatch');
   const json = JSON.stringify(widget);
   try {
     const output = await withDeadline(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, (abortSignal) =>

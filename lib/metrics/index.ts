@@ -1,6 +1,7 @@
 // Public surface of CloudWatch metrics: series, trend, graph. Nothing here throws.
 export type * from './model.ts';
-export { createCloudWatchClient, gapFromError, type CloudWatchLike, type CloudWatchClientOptions } from './client.ts';
+export { gapFromError, type CloudWatchLike } from './client.ts';
+export { createCloudWatchClient, type CloudWatchClientOptions } from './create-client.ts';
 export {
   fetchServiceMetrics,
   buildMetricDataRequest,

@@ -1,6 +1,6 @@
 // Recent DatabaseConnections and ELB 504 series in one GetMetricData call. Never throws:
 // whatever cannot be read becomes a gap next to whatever could.
-import { GetMetricDataCommand, type GetMetricDataCommandInput, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { GetMetricDataCommandInput, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { withDeadline } from '../errors/index.ts';
 import { DEFAULT_TIMEOUT_MS, gapFromError, type CloudWatchLike } from './client.ts';
 import type { MetricPoint, MetricSeries, MetricsGap, RdsTarget, SeriesId, ServiceMetrics } from './model.ts';
@@ -90,6 +90,8 @@ export async function fetchServiceMetrics(client: CloudWatchLike, options: Fetch
   const empty = (): ServiceMetrics => ({ connections: null, elb504: null, trend: connectionTrend([], maxConnections), gaps });
   if (specs.length === 0) return empty();
 
+  // The SDK's CloudWatch module loads with the first metrics call, not with the function.
+  const { GetMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
   const request = buildMetricDataRequest(options);
   const collected = new Map<string, { times: Date[]; values: number[]; status: Set<string>; messages: string[] }>();
   try {

@@ -2,7 +2,6 @@
 // under one deadline. The console speaks the simple query protocol only and refuses startup
 // parameters it does not track, so the client sends none but application_name, and queries
 // without parameters. Rows are outside input: validated with zod.
-import pg from 'pg';
 import { z } from 'zod';
 import { errorMessage, withDeadline } from '../errors/index.ts';
 import { redact } from '../redact/index.ts';
@@ -94,6 +93,8 @@ export async function readPgBouncer(adminUrl: string, opts: { timeoutMs: number;
   const started = Date.now();
   const target = parseDatabaseUrl(adminUrl);
   const where = `${target.host}:${target.port}`;
+  // Imported here, not at the top: only a catalog with a PgBouncer pooler needs pg for this.
+  const { default: pg } = await import('pg');
   const client = new pg.Client({
     host: target.host,
     port: target.port,

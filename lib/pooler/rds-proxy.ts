@@ -3,9 +3,9 @@
 // temporary tables, prepared statements, advisory locks) is not a leak: it only stops the proxy
 // from sharing a connection, which comes back when its client disconnects. Connections held in
 // a transaction are what a leaked transaction looks like from here. Never throws.
-import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { withDeadline } from '../errors/index.ts';
-import { gapFromError, type CloudWatchLike } from '../metrics/index.ts';
+import { gapFromError, type CloudWatchLike } from '../metrics/client.ts';
 import type { RdsProxySection } from './model.ts';
 
 export interface ProxyMetricsOptions {
@@ -51,6 +51,8 @@ export async function fetchProxyMetrics(client: CloudWatchLike, opts: ProxyMetri
   const end = opts.now ?? new Date();
   const latest = new Map<Id, number>();
   const gaps: string[] = [];
+  // The SDK's CloudWatch module loads with the first metrics call, not with the function.
+  const { GetMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
   try {
     const out = await withDeadline(opts.timeoutMs, (abortSignal) =>
       client.send(

@@ -2,7 +2,8 @@
 // the evidence bucket in production. The writer side is lib/remediation/evidence.ts.
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+// The S3 SDK is imported on first use: the worker's triage jobs never load it.
+import type { S3Client } from '@aws-sdk/client-s3';
 
 export interface EvidenceReader {
   /** The item's text, or null when there is none. */
@@ -54,6 +55,7 @@ export class S3EvidenceReader implements EvidenceReader {
   async get(incidentId: string, name: string): Promise<string | null> {
     if (!usable(incidentId, name)) return null;
     try {
+      const { GetObjectCommand } = await import('@aws-sdk/client-s3');
       const res = await this.opts.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: this.key(incidentId, name) }), {
         abortSignal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 10_000),
       });
@@ -68,6 +70,7 @@ export class S3EvidenceReader implements EvidenceReader {
   async list(incidentId: string): Promise<string[]> {
     if (!usable(incidentId)) return [];
     const prefix = this.key(incidentId);
+    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
     const res = await this.opts.client.send(new ListObjectsV2Command({ Bucket: this.opts.bucket, Prefix: prefix, MaxKeys: 100 }), {
       abortSignal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 10_000),
     });

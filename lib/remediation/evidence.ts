@@ -4,7 +4,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { redact } from '../redact/index.ts';
 
 export interface EvidenceLink {
@@ -73,6 +73,8 @@ export class S3EvidenceStore implements EvidenceStore {
     check(incidentId, name);
     const key = `${this.opts.prefix ?? 'incidents/'}${incidentId}/${name}`;
     const contentType = options.contentType ?? guessType(name);
+    // The S3 SDK loads with the first evidence stored (before a remedy), not with the worker.
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
     await this.opts.client.send(
       new PutObjectCommand({
         Bucket: this.opts.bucket,
@@ -95,6 +97,7 @@ export class S3EvidenceStore implements EvidenceStore {
 
   async get(incidentId: string, name: string): Promise<Uint8Array | null> {
     check(incidentId, name);
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
     try {
       const out = await this.opts.client.send(
         new GetObjectCommand({ Bucket: this.opts.bucket, Key: `${this.opts.prefix ?? 'incidents/'}${incidentId}/${name}` }),

@@ -1,6 +1,8 @@
 // PostgreSQL sessions: one connection, two read-only statements (settings, then every client
 // backend of pg_stat_activity). Ages are computed by the server against its own clock.
-import pg from 'pg';
+// pg is imported when a connection is made: the worker's bundle keeps it out of what loads at
+// import, for jobs that read no PostgreSQL database.
+import type pg from 'pg';
 import { capacityOf } from './capacity.ts';
 import { closeAtDeadline } from './deadline.ts';
 import { cachedStatementReader, type StatementReading } from './fingerprint.ts';
@@ -131,8 +133,9 @@ export async function connectPg(
   opts: { timeoutMs: number; applicationName: string; readOnly: boolean },
   deadlineAt: number,
 ): Promise<pg.Client> {
+  const { default: pgm } = await import('pg');
   for (const startupSettings of [true, false]) {
-    const client = new pg.Client(pgClientConfig(target, { ...opts, startupSettings }));
+    const client = new pgm.Client(pgClientConfig(target, { ...opts, startupSettings }));
     // A server-side termination surfaces as an 'error' event; without a listener it would crash us.
     client.on('error', () => undefined);
     try {

@@ -2,7 +2,7 @@
 // pid and start time) and still doing what condemned it (idle in transaction / idle, long
 // enough). A stale approval must never kill a fresh session that reused the pid.
 import type { Connection } from 'mysql2';
-import pg from 'pg';
+import type pg from 'pg';
 import { z } from 'zod';
 import { closeAtDeadline } from './deadline.ts';
 import type { Session, SnapshotProblem } from './model.ts';

@@ -3,11 +3,11 @@
 // evidence bucket. Built once per container.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { DirectoryPageLinker, S3PageLinker } from '../evidence-page/link.ts';
-import { createCloudWatchClient } from '../metrics/index.ts';
-import { DirectoryEvidenceStore, EcsExecutor, KubernetesExecutor, S3EvidenceStore, type Executors } from '../remediation/index.ts';
+import { DirectoryPageLinker, S3PageLinker, type PageLinker } from '../evidence-page/link.ts';
+import type { CloudWatchLike } from '../metrics/client.ts';
+import { DirectoryEvidenceStore, S3EvidenceStore, type EvidenceStore } from '../remediation/evidence.ts';
+import type { Executor, Executors } from '../remediation/executor.ts';
 import { createSlackClient } from '../slack/post/web-client.ts';
 import { IncidentPoster } from '../slack/post/poster.ts';
 import { WebApiSink } from '../slack/post/sink.ts';
@@ -34,7 +34,12 @@ export function workerDeps(core: CoreContext, log: Log = workerLog, meter: Meter
   const client = createSlackClient(cfg.SLACK_BOT_TOKEN, cfg.LEAKHOUND_SLACK_API_URL ? { slackApiUrl: cfg.LEAKHOUND_SLACK_API_URL } : {});
   const secrets = [cfg.SLACK_BOT_TOKEN, ...(cfg.LEAKHOUND_KUBECONFIG ? [cfg.LEAKHOUND_KUBECONFIG] : [])];
   const poster = new IncidentPoster({ sink: new WebApiSink(client, { secrets }), store: core.store, channelOf, onError: (err, what) => log.warn(`slack: ${what}`, { reason: String(err) }) });
-  const cloudwatch = createCloudWatchClient(region ? { region } : {});
+  // Built (and its SDK module loaded) on the first metrics call: only catalogs with an RDS
+  // database, a load balancer or an RDS Proxy read CloudWatch.
+  const cloudwatchClient = lazy(async () => (await import('../metrics/create-client.ts')).createCloudWatchClient(region ? { region } : {}));
+  const cloudwatch = {
+    send: async (command: never, options?: never) => (await cloudwatchClient.get()).send(command, options),
+  } as unknown as CloudWatchLike;
 
   // Lambda has no ~/.kube/config: Kubernetes sources and restarts work when a kubeconfig is given.
   const kubeText = cfg.LEAKHOUND_KUBECONFIG;
@@ -44,15 +49,43 @@ export function workerDeps(core: CoreContext, log: Log = workerLog, meter: Meter
     kc.loadFromString(kubeText);
     return kc;
   }) : null;
-  const executors: Executors = { ecs: new EcsExecutor({ region }), ...(kube ? { kubernetes: new KubernetesExecutor({ kubeConfig: () => kube.get() }) } : {}) };
-  if (!cfg.LEAKHOUND_EVIDENCE_BUCKET) log.warn('LEAKHOUND_EVIDENCE_BUCKET is not set: evidence goes to /tmp and is lost with the container');
-  const s3 = cfg.LEAKHOUND_EVIDENCE_BUCKET ? new S3Client(region ? { region } : {}) : null;
-  const evidence = s3 && cfg.LEAKHOUND_EVIDENCE_BUCKET
-    ? new S3EvidenceStore({ client: s3, bucket: cfg.LEAKHOUND_EVIDENCE_BUCKET, ...(region ? { region } : {}) })
+  // The ECS and Kubernetes executors and the S3 evidence store (with their clients) are imported
+  // by the first restart that needs them: triage, termination and verification never load them.
+  const ecs = lazy(async (): Promise<Executor> => {
+    const { EcsExecutor } = await import('../remediation/ecs.ts');
+    return new EcsExecutor({ region });
+  });
+  const kubernetes = kube
+    ? lazy(async (): Promise<Executor> => {
+        const { KubernetesExecutor } = await import('../remediation/kubernetes.ts');
+        return new KubernetesExecutor({ kubeConfig: () => kube.get() });
+      })
+    : null;
+  const executors: Executors = {
+    ecs: { restart: async (target, options) => (await ecs.get()).restart(target, options) },
+    ...(kubernetes ? { kubernetes: { restart: async (target, options) => (await kubernetes.get()).restart(target, options) } } : {}),
+  };
+  const bucket = cfg.LEAKHOUND_EVIDENCE_BUCKET;
+  if (!bucket) log.warn('LEAKHOUND_EVIDENCE_BUCKET is not set: evidence goes to /tmp and is lost with the container');
+  // One S3 client, made by the first job that saves or reads evidence (the SDK is imported then).
+  const s3 = bucket
+    ? lazy(async () => {
+        const { S3Client } = await import('@aws-sdk/client-s3');
+        return new S3Client(region ? { region } : {});
+      })
+    : null;
+  const s3Evidence = s3 && bucket ? lazy(async () => new S3EvidenceStore({ client: await s3.get(), bucket, ...(region ? { region } : {}) })) : null;
+  const evidence: EvidenceStore = s3Evidence
+    ? {
+        put: async (incidentId, name, body, options) => (await s3Evidence.get()).put(incidentId, name, body, options),
+        get: async (incidentId, name) => (await s3Evidence.get()).get(incidentId, name),
+      }
     : new DirectoryEvidenceStore(join(tmpdir(), 'leakhound-evidence'));
-  const pageLinker = s3 && cfg.LEAKHOUND_EVIDENCE_BUCKET
-    ? new S3PageLinker({ client: s3, bucket: cfg.LEAKHOUND_EVIDENCE_BUCKET, hours: cfg.LEAKHOUND_EVIDENCE_LINK_HOURS, requestTimeoutMs: 5_000 })
-    : new DirectoryPageLinker(join(tmpdir(), 'leakhound-evidence'));
+  const s3Linker = s3 && bucket
+    ? lazy(async () => new S3PageLinker({ client: await s3.get(), bucket, hours: cfg.LEAKHOUND_EVIDENCE_LINK_HOURS, requestTimeoutMs: 5_000 }))
+    : null;
+  const pageLinker: PageLinker = s3Linker ? { link: async (incidentId) => (await s3Linker.get()).link(incidentId) } : new DirectoryPageLinker(join(tmpdir(), 'leakhound-evidence'));
+  const s3Reader = s3 && bucket ? lazy(async () => new S3EvidenceReader({ client: await s3.get(), bucket })) : null;
 
   return {
     catalog,
@@ -67,8 +100,8 @@ export function workerDeps(core: CoreContext, log: Log = workerLog, meter: Meter
     restartSeconds: cfg.LEAKHOUND_RESTART_SECONDS,
     log,
     // The postmortem reads the Report saved before the restart.
-    evidenceReader: cfg.LEAKHOUND_EVIDENCE_BUCKET
-      ? new S3EvidenceReader({ client: new S3Client(region ? { region } : {}), bucket: cfg.LEAKHOUND_EVIDENCE_BUCKET })
+    evidenceReader: s3Reader
+      ? { get: async (incidentId, name) => (await s3Reader.get()).get(incidentId, name), list: async (incidentId) => (await s3Reader.get()).list(incidentId) }
       : new DirectoryEvidenceReader(join(tmpdir(), 'leakhound-evidence')),
     // A done restart starts the watch's regression window for the service.
     afterRestart: markRestartHook(catalog, core.store, watchStoreFor(core.env)),

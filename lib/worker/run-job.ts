@@ -6,8 +6,15 @@
 // redelivers it and, after maxReceiveCount, keeps it in the DLQ.
 import { findService, resolveDatabaseUrl, type Catalog, type Service } from '../catalog/index.ts';
 import { readingSchema, type Job, type JobHandler, type JobQueue, type Reading, type VerifyJob } from '../jobs/index.ts';
-import { fetchMetricsGraph, type CloudWatchLike } from '../metrics/index.ts';
-import { DEFAULT_VERIFICATION, runRestart, runTerminate, runVerificationCheck, type EvidenceItem, type EvidenceStore, type Executors, type VerificationPlan } from '../remediation/index.ts';
+import type { CloudWatchLike } from '../metrics/client.ts';
+import { fetchMetricsGraph } from '../metrics/graph.ts';
+// From the modules, not remediation/index.ts: the barrel would also load the ECS executor and its
+// SDK client, which the worker imports only for an ECS restart (lib/wiring/worker.ts).
+import type { EvidenceItem, EvidenceStore } from '../remediation/evidence.ts';
+import type { Executors } from '../remediation/executor.ts';
+import { runRestart } from '../remediation/restart.ts';
+import { runTerminate } from '../remediation/end-sessions.ts';
+import { DEFAULT_VERIFICATION, runVerificationCheck, type VerificationPlan } from '../remediation/verify.ts';
 import { takeSnapshot, terminationTargetFor, type Snapshot } from '../sessions/index.ts';
 import type { IncidentPoster, GraphImage } from '../slack/post/poster.ts';
 import { plainMessage, type SlackMessage } from '../slack/render/block-kit.ts';
@@ -193,12 +200,17 @@ async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps)
 }
 
 /** After the first and the last check, the page is written again with the readings after the remedy and the timeline to now. */
-async function rewritePage(deps: WorkerDeps, job: VerifyJob, check: { reading: PageReading['reading'] & { at: string } }): Promise<void> {
+const VERDICT_WORDS = { pass: 'recovered', fail: 'not recovered', 'regressed-later': 'the leak is back', inconclusive: 'inconclusive' } as const;
+
+async function rewritePage(deps: WorkerDeps, job: VerifyJob, check: { reading: PageReading['reading'] & { at: string }; verdict: { verdict: keyof typeof VERDICT_WORDS } }): Promise<void> {
   if (!job.incidentId) return;
   const readings: PageReading[] = [];
   const after = (at: string) => `${Math.max(0, Math.round((Date.parse(at) - Date.parse(job.startedAt)) / 60_000))} min after the ${job.action}`;
   if (job.before) readings.push({ at: job.startedAt, label: `before the ${job.action}`, reading: job.before });
-  for (const r of [...job.history, check.reading]) readings.push({ at: r.at, label: after(r.at), reading: { connections: r.connections, idleInTransaction: r.idleInTransaction, elb504: r.elb504 } });
+  for (const r of job.history) readings.push({ at: r.at, label: after(r.at), reading: r });
+  // This check's reading carries the verdict: the timeline's verification step.
+  const r = check.reading;
+  readings.push({ at: r.at, label: `${after(r.at)}: ${VERDICT_WORDS[check.verdict.verdict]}`, reading: { connections: r.connections, idleInTransaction: r.idleInTransaction, elb504: r.elb504 } });
   try {
     await rewriteIncidentPage({ store: deps.store, evidence: deps.evidence }, job.incidentId, readings);
   } catch (err) {
@@ -227,10 +239,10 @@ async function verify(job: VerifyJob, deps: WorkerDeps): Promise<void> {
   // The first result and the last one are news; the checks in between stay quiet. The page
   // follows the same news, and is written first: whoever reads the note finds it up to date.
   if (check.first || check.final) {
+    // On the record first: the postmortem's timeline and the page's read the audit log.
+    await deps.store.appendAudit({ actor: 'leakhound', action: `verification.${check.verdict.verdict}`, target: `${job.action} of ${job.service}`, incidentId: job.incidentId, result: check.verdict.reasons.join('; ').slice(0, 2000) || check.verdict.verdict });
     await rewritePage(deps, job, check);
     await say(deps, job, verificationNote(job.action, check));
-    // On the record too: the postmortem's timeline reads the audit log.
-    await deps.store.appendAudit({ actor: 'leakhound', action: `verification.${check.verdict.verdict}`, target: `${job.action} of ${job.service}`, incidentId: job.incidentId, result: check.verdict.reasons.join('; ').slice(0, 2000) || check.verdict.verdict });
   }
 }
 

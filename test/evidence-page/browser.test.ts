@@ -142,8 +142,9 @@ services:
     const timeline = tab.locator('#timeline-table');
     expect(await timeline.isVisible()).toBe(true);
     const steps = await tab.locator('#timeline-table tr td:nth-child(3)').allTextContents();
-    for (const step of ['alarm fired, incident opened', 'triage', 'restart.requested', 'restart.approved', 'restart.started', 'evidence.saved', 'restart.completed']) expect(steps).toContain(step);
-    expect(steps.some((s) => /^reading \d+ min after the restart$/.test(s))).toBe(true);
+    for (const step of ['alarm fired, incident opened', "triage (this page's Report)", 'restart.requested', 'restart.approved', 'restart.started', 'evidence.saved', 'restart.completed']) expect(steps).toContain(step);
+    expect(steps.some((s) => /^reading \d+ min after the restart: (recovered|not recovered|the leak is back|inconclusive)$/.test(s))).toBe(true);
+    expect(steps.some((s) => /^verification\.(pass|fail|regressed-later|inconclusive)$/.test(s))).toBe(true);
     expect(await tab.locator('#before-after').isVisible()).toBe(true);
     // The sessions, each with how it was tied to the service.
     expect(await tab.locator('#sessions').textContent()).toMatch(/idle_in_transaction[\s\S]*application_name/);
