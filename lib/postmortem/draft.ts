@@ -88,7 +88,10 @@ export function draftPostmortem(input: PostmortemInput): Postmortem {
   const { incident, report, audit } = input;
   const end = incident.resolvedAt ? Date.parse(incident.resolvedAt) : input.now;
   const duration = formatDuration(end - Date.parse(incident.firstSeen));
-  const headline = report?.verdict.headline ?? 'no triage Report was saved for this incident';
+  // What was posted at the alarm (labels and all, from debug=1 dumps) reads best; the Report kept
+  // as evidence (debug=2 before the restart) backs the root cause below.
+  const posted = [...audit].reverse().find((e) => e.action === 'triage.posted')?.result ?? null;
+  const headline = posted ?? report?.verdict.headline ?? 'no triage Report was saved for this incident';
   const kind = report?.verdict.kind;
   const what = kind === undefined ? incident.kind : isFindingKind(kind) ? signatureByKind(kind).title : kind.replace(/-/g, ' ');
   const title = `Postmortem draft: ${incident.service} — ${what} (${incident.firstSeen.slice(0, 10)})`;
@@ -124,7 +127,8 @@ export function draftPostmortem(input: PostmortemInput): Postmortem {
 
   push('## Root cause', '');
   if (report) {
-    push(`- Verdict: ${cell(report.verdict.headline)} (confidence ${report.verdict.confidence}).`);
+    if (posted && posted !== report.verdict.headline) push(`- Verdict posted at the alarm: ${cell(posted)}.`);
+    push(`- Verdict of the evidence taken before the remedy: ${cell(report.verdict.headline)} (confidence ${report.verdict.confidence}).`);
     const top = report.findings[0];
     const culprit = report.verdict.culprit ?? top?.culprit ?? null;
     if (culprit) push(`- Culprit: \`${cell(describeCulprit(culprit))}\`${culprit.evidence === 'labels' ? ' (named by the pprof labels of the leaked goroutines)' : ''}.`);

@@ -30,6 +30,8 @@ function expectDraft(md: string, incident: string): void {
     at += m!.index + m![0].length;
   }
   expect(md).toMatch(/- Culprit: `[^`]+`/);
+  // The summary leads with what was posted at the alarm (pprof labels from the debug=1 dumps).
+  expect(md).toMatch(/Leakhound's verdict: \*\*Transaction leak in route=\/transfer method=POST/);
   // The statements' sqlcommenter comments name the route even where the debug=2 evidence has no labels.
   expect(md).toMatch(/route='\/transfer'/);
   expect(md).toMatch(/- Signature: Transaction leak: goroutines parked in `database\/sql\.\(\*Tx\)\.awaitDone`/);
@@ -87,7 +89,8 @@ describe.runIf(required || go !== null)('postmortem of a full local incident (np
       expect(saved).toBe(join(evidence, incident, 'POSTMORTEM.md'));
       // The slash command reaches the same job (the service's latest incident).
       s.type('/leak postmortem billing-api');
-      await s.waitFor(/Drafting the postmortem of `billing-api`/, 30_000);
+      // …resolved to the service's latest incident, this one.
+      await s.waitFor(new RegExp(`Drafting the postmortem of \`${incident.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\``), 30_000);
       await s.waitFor(/file billing-api-POSTMORTEM\.md/, 30_000);
       s.type('quit');
       expect(await s.exited(30_000)).toBe(0);
@@ -97,7 +100,8 @@ describe.runIf(required || go !== null)('postmortem of a full local incident (np
 
     const md = readFileSync(join(evidence, incident, 'POSTMORTEM.md'), 'utf8');
     expectDraft(md, incident);
-    expect(md).toMatch(/\| @U0DEMO2 \| asked for this postmortem draft/);
+    // Both requests (the button, then /leak postmortem <service>) are on the incident's record.
+    expect(md.match(/\| @U0DEMO2 \| asked for this postmortem draft/g)).toHaveLength(2);
 
     // The CLI, on the store and evidence the session left.
     const out = join(cwd, 'out.md');

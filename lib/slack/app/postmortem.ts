@@ -1,5 +1,6 @@
 // `/leak postmortem <service|incident>` and the "Draft postmortem" button on a resolved
 // incident: recorded, then queued (the worker drafts it and posts it as a file in the thread).
+import { findIncident } from '../../postmortem/generate.ts';
 import type { ButtonTarget } from '../render/action-ids.ts';
 import type { Click, InteractionDeps } from './interactions.ts';
 import { plainMessage, type SlackMessage } from '../render/block-kit.ts';
@@ -8,7 +9,8 @@ import { code } from '../render/mrkdwn.ts';
 
 export async function queuePostmortem(deps: InteractionDeps, target: string | null, click: Click): Promise<SlackMessage> {
   if (!target) return renderError('Which incident? /leak postmortem <service> (its latest incident) or /leak postmortem <incident id>');
-  const incident = (await deps.store.getIncident(target).catch(() => null)) ?? null;
+  // An incident id, or a service's latest incident (so the request is on that incident's record).
+  const incident = await findIncident(deps.store, target).catch(() => null);
   const service = incident?.service ?? deps.catalog.services.find((s) => s.name === target)?.name ?? null;
   if (!service) {
     await deps.store.appendAudit({ actor: click.user, action: 'postmortem.requested', target: `service ${target.slice(0, 80)}`, incidentId: null, result: 'refused: no such service or incident' });
