@@ -8,7 +8,7 @@ import { handleAlarmEvent } from '../../lib/intake/alarm-event.ts';
 import { coreContext, type CoreContext } from '../../lib/wiring/core.ts';
 import { retriageKey } from '../../lib/intake/ingest.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
-import { alarmMessage, fixture, ingestDeps, RecordingQueue, testCatalog } from './support.ts';
+import { alarmMessage, fixture, ingestDeps, RecordingQueue, testCatalog } from '../support/functions-harness.ts';
 
 type SnsEvent = { Records: Array<{ Sns: Record<string, unknown> }> };
 

@@ -8,7 +8,7 @@ import { createWebhookApp, type WebhookDeps } from '../../lib/webhook/app.ts';
 import { webhookContext } from '../../lib/wiring/webhook.ts';
 import { GRAFANA_SIGNATURE_HEADER, GRAFANA_TIMESTAMP_HEADER, hmacHex, sourceAuth } from '../../lib/webhook/source-auth.ts';
 import { SnsVerifier } from '../../lib/webhook/sns-signature.ts';
-import { fixtureText, httpApiEvent, ingestDeps, lambdaContext, TOPIC } from './support.ts';
+import { fixtureText, httpApiEvent, ingestDeps, lambdaContext, TOPIC } from '../support/functions-harness.ts';
 
 const AM_TOKEN = 'am-token-0123456789';
 const GRAFANA_TOKEN = 'grafana-token-0123456789';

@@ -9,7 +9,7 @@ import { workerContext } from '../../lib/wiring/worker.ts';
 import { IncidentPoster } from '../../lib/slack/post/poster.ts';
 import { handleSqsBatch } from '../../lib/jobs/sqs.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
-import { ingestDeps, jobBody, RecordingQueue, RecordingSink, sqsRecord } from './support.ts';
+import { ingestDeps, jobBody, RecordingQueue, RecordingSink, sqsRecord } from '../support/functions-harness.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
