@@ -1,57 +1,5 @@
 // Lambda entry for Slack: `/leak` and button clicks (API Gateway → here). The app is built once
 // per container on the first request; each request goes to Bolt's AwsLambdaReceiver, which
 // verifies the signature, runs the listener (validate, ack, enqueue) and returns its answer.
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
-import { loadCatalog } from '../lib/catalog/parse.ts';
-import { SqsJobQueue } from '../lib/jobs/sqs.ts';
-import type { AwsEvent, AwsResponse, SlackLambdaHandler } from '../lib/slack/app/lambda-receiver.ts';
-import { createDynamoStore } from '../lib/store/dynamo.ts';
-import { errorMessage } from '../lib/errors/index.ts';
-
-const envSchema = z.object({
-  SLACK_SIGNING_SECRET: z.string().min(1),
-  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/),
-  SLACK_BOT_ID: z.string().optional(),
-  SLACK_BOT_USER_ID: z.string().optional(),
-  /** The catalog file. */
-  LEAKHOUND_CONFIG: z.string().min(1),
-  LEAKHOUND_TABLE: z.string().min(1),
-  LEAKHOUND_QUEUE_URL: z.string().url(),
-});
-
-async function init(): Promise<SlackLambdaHandler> {
-  const parsed = envSchema.safeParse(process.env);
-  if (!parsed.success) throw new Error(`missing or invalid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  const env = parsed.data;
-  const { createSlackLambdaHandler } = await import('../lib/slack/app/lambda-receiver.ts');
-  const loaded = await loadCatalog(env.LEAKHOUND_CONFIG, process.env);
-  if (!loaded.ok) throw loaded.error;
-  return createSlackLambdaHandler({
-    signingSecret: env.SLACK_SIGNING_SECRET,
-    token: env.SLACK_BOT_TOKEN,
-    botId: env.SLACK_BOT_ID,
-    botUserId: env.SLACK_BOT_USER_ID,
-    catalog: loaded.catalog,
-    // Short timeouts: the whole answer to Slack must be back within 3 seconds.
-    store: createDynamoStore({ tableName: env.LEAKHOUND_TABLE, requestTimeoutMs: 800 }),
-    queue: new SqsJobQueue({ client: new SQSClient({}), queueUrl: env.LEAKHOUND_QUEUE_URL, requestTimeoutMs: 1_000 }),
-  });
-}
-
-let ready: Promise<SlackLambdaHandler> | null = null;
-
-export async function handler(event: AwsEvent, context: unknown): Promise<AwsResponse> {
-  ready ??= init().catch((err: unknown) => {
-    ready = null; // try again on the next request (a fixed config, a transient read error)
-    throw err;
-  });
-  let handle: SlackLambdaHandler;
-  try {
-    handle = await ready;
-  } catch (err) {
-    console.error(`leakhound slack: not configured: ${errorMessage(err)}`);
-    return { statusCode: 500, body: '' };
-  }
-  return handle(event, context);
-}
+// Composed in lib/wiring/slack.ts.
+export { handler } from '../lib/wiring/slack.ts';

@@ -1,23 +1,5 @@
 // Lambda entry for the job queue (SQS, ReportBatchItemFailures): each record's job runs through
 // lib/worker/run-job.ts; the records that failed are retried alone, and land in the DLQ after
 // maxReceiveCount. Jobs not due yet (delays past SQS's 15 minutes) go back on the queue.
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { handleSqsBatch } from '../lib/jobs/sqs.ts';
-import { createJobHandler, type WorkerDeps } from '../lib/worker/run-job.ts';
-import { errorMessage } from '../lib/errors/index.ts';
-import { workerContext, workerLog } from '../lib/wiring/worker.ts';
-
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  let deps: WorkerDeps;
-  try {
-    deps = await workerContext.get();
-  } catch (err) {
-    // The whole batch is retried (and kept in the DLQ) until the configuration is fixed.
-    workerLog.error('not configured', { reason: errorMessage(err) });
-    throw new Error('leakhound worker is not configured; see the log line above');
-  }
-  return handleSqsBatch(event, createJobHandler(deps), {
-    queue: deps.queue,
-    onProblem: (p) => workerLog.warn('job failed', { message: p.messageId, kind: p.kind, reason: p.error }),
-  });
-}
+// Composed in lib/wiring/worker.ts.
+export { handler } from '../lib/wiring/worker.ts';

@@ -14,21 +14,9 @@ import {
 import { describeError } from '../errors/index.ts';
 import { oneOf, parseCliArgs, parseDuration } from './args.ts';
 import { CliError } from './errors.ts';
-import { renderAnalysisText } from './analyze-text.ts';
+import { dominantState, renderAnalysisText, type Analysis, type AnalyzedInput } from './analyze-text.ts';
 import { inputName, terminalJson, terminalText } from './output.ts';
 
-export interface AnalyzedInput {
-  source: string;
-  dump: Dump;
-}
-
-export interface Analysis {
-  inputs: AnalyzedInput[];
-  /** All inputs merged: replicas of one service read as one. */
-  merged: Dump;
-  findings: Finding[];
-  diff: DumpDiff | null;
-}
 
 const HELP = `usage: leakhound analyze <file-or-url>... [--format text|json] [--base <earlier-dump>] [--timeout 15s]
 
@@ -169,9 +157,3 @@ export function analysisJson(a: Analysis) {
   };
 }
 
-export function dominantState(states: Record<string, number>): string {
-  let best = '';
-  let n = -1;
-  for (const [s, c] of Object.entries(states)) if (c > n) [best, n] = [s, c];
-  return best;
-}

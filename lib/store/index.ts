@@ -5,3 +5,4 @@ export { MemoryStore, type MemoryStoreOptions } from './memory.ts';
 export { DynamoStore, createDynamoStore, type DynamoStoreOptions } from './dynamo.ts';
 export { createStoreTable, storeTableDefinition, TTL_ATTRIBUTE, OPEN_INCIDENTS_INDEX, type CreatedTable } from './dynamo-table.ts';
 export { isAllowedTransition } from './records.ts';
+export { wellFormed } from './records.ts';

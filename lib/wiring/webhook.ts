@@ -1,13 +1,14 @@
 // The webhook function's parts: the shared context (with the secret read) plus each source's
 // credentials and the SNS verifier, built once per container.
 import { buildCoreContext, type CoreContext } from './core.ts';
-import { readEnv, webhookEnvSchema } from '../lambda/env.ts';
-import { lazy } from '../lambda/lazy.ts';
-import { createLog, type Log } from '../lambda/log.ts';
-import { secretsManagerReader } from '../lambda/aws-secrets.ts';
-import { SnsVerifier, fetchText } from '../webhook/sns-signature.ts';
-import type { WebhookDeps } from '../webhook/app.ts';
-import { sourceAuth } from '../webhook/source-auth.ts';
+import { readEnv, webhookEnvSchema } from '../lambda/index.ts';
+import { lazy } from '../lambda/index.ts';
+import { createLog, type Log } from '../lambda/index.ts';
+import { secretsManagerReader } from '../lambda/index.ts';
+import { SnsVerifier, fetchText } from '../webhook/index.ts';
+import { handle } from 'hono/aws-lambda';
+import { createWebhookApp, type WebhookDeps } from '../webhook/index.ts';
+import { sourceAuth } from '../webhook/index.ts';
 
 export const webhookLog: Log = createLog('webhook');
 
@@ -35,3 +36,7 @@ export function maxBodyBytes(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env['LEAKHOUND_MAX_BODY_BYTES']);
   return Number.isInteger(n) && n >= 1024 && n <= 6 * 1024 * 1024 ? n : 256 * 1024;
 }
+
+/** The webhook function's Hono app and its Lambda handler (functions/webhook.ts). */
+export const app = createWebhookApp({ deps: () => webhookContext.get(), maxBodyBytes: maxBodyBytes(), log: webhookLog });
+export const handler = handle(app);

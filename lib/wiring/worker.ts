@@ -7,15 +7,18 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createCloudWatchClient } from '../metrics/index.ts';
 import { DirectoryEvidenceStore, EcsExecutor, KubernetesExecutor, S3EvidenceStore, type Executors } from '../remediation/index.ts';
-import { createSlackClient } from '../slack/post/web-client.ts';
-import { IncidentPoster } from '../slack/post/poster.ts';
-import { WebApiSink } from '../slack/post/sink.ts';
+import { createSlackClient } from '../slack/index.ts';
+import { IncidentPoster } from '../slack/index.ts';
+import { WebApiSink } from '../slack/index.ts';
 import { buildCoreContext, type CoreContext } from './core.ts';
-import { readEnv, workerEnvSchema } from '../lambda/env.ts';
-import type { WorkerDeps } from '../worker/run-job.ts';
-import { lazy } from '../lambda/lazy.ts';
-import { createLog, type Log } from '../lambda/log.ts';
-import { awsSecretReader } from '../lambda/aws-secrets.ts';
+import { readEnv, workerEnvSchema } from '../lambda/index.ts';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { errorMessage } from '../errors/index.ts';
+import { handleSqsBatch } from '../jobs/index.ts';
+import { createJobHandler, type WorkerDeps } from '../worker/index.ts';
+import { lazy } from '../lambda/index.ts';
+import { createLog, type Log } from '../lambda/index.ts';
+import { awsSecretReader } from '../lambda/index.ts';
 
 export const workerLog: Log = createLog('worker');
 
@@ -61,3 +64,19 @@ export function workerDeps(core: CoreContext, log: Log = workerLog): WorkerDeps 
 export const workerContext = lazy(async () =>
   workerDeps(await buildCoreContext(process.env, { requestTimeoutMs: 5_000, readSecret: awsSecretReader(process.env['AWS_REGION']) })),
 );
+
+/** The worker function's handler (functions/worker.ts). */
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  let deps: WorkerDeps;
+  try {
+    deps = await workerContext.get();
+  } catch (err) {
+    // The whole batch is retried (and kept in the DLQ) until the configuration is fixed.
+    workerLog.error('not configured', { reason: errorMessage(err) });
+    throw new Error('leakhound worker is not configured; see the log line above');
+  }
+  return handleSqsBatch(event, createJobHandler(deps), {
+    queue: deps.queue,
+    onProblem: (p) => workerLog.warn('job failed', { message: p.messageId, kind: p.kind, reason: p.error }),
+  });
+}

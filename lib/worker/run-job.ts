@@ -9,16 +9,16 @@ import { readingSchema, type Job, type JobHandler, type JobQueue, type Reading, 
 import { fetchMetricsGraph, type CloudWatchLike } from '../metrics/index.ts';
 import { DEFAULT_VERIFICATION, runRestart, runTerminate, runVerificationCheck, type EvidenceItem, type EvidenceStore, type Executors, type VerificationPlan } from '../remediation/index.ts';
 import { takeSnapshot, terminationTargetFor, type Snapshot } from '../sessions/index.ts';
-import type { IncidentPoster, GraphImage } from '../slack/post/poster.ts';
-import { plainMessage, type SlackMessage } from '../slack/render/block-kit.ts';
+import type { IncidentPoster, GraphImage } from '../slack/index.ts';
+import { plainMessage, type SlackMessage } from '../slack/index.ts';
 import { requestTermination } from './termination-request.ts';
-import type { Incident, Store } from '../store/model.ts';
-import type { GatherDeps } from '../triage/gather.ts';
-import { collectEvidence, readVerification } from '../triage/remediation-inputs.ts';
+import type { Incident, Store } from '../store/index.ts';
+import type { GatherDeps } from '../triage/index.ts';
+import { collectEvidence, readVerification } from '../triage/index.ts';
 import { triageService, type Report } from '../triage/index.ts';
-import { alertNameOfUnmapped } from '../intake/ingest.ts';
+import { alertNameOfUnmapped } from '../intake/index.ts';
 import { errorMessage } from '../errors/index.ts';
-import type { Log } from '../lambda/log.ts';
+import type { Log } from '../lambda/index.ts';
 import { restartNote, terminateNote, unmappedNote, verificationNote } from './thread-notes.ts';
 
 export interface WorkerDeps {

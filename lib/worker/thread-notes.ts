@@ -2,9 +2,9 @@
 // service claims). Pure; the Report and approval messages themselves are lib/slack's.
 import { posix } from 'node:path';
 import type { RunRestartResult, RunTerminateResult, SavedEvidence, VerificationCheck } from '../remediation/index.ts';
-import { plainMessage, type SlackMessage } from '../slack/render/block-kit.ts';
+import { plainMessage, type SlackMessage } from '../slack/index.ts';
 import { redact } from '../redact/index.ts';
-import { code, safe } from '../slack/render/mrkdwn.ts';
+import { code, safe } from '../slack/index.ts';
 
 export function restartNote(r: RunRestartResult, verifyInSeconds: number | null = null): SlackMessage {
   if (r.status === 'skipped') return plainMessage(`:information_source: Restart not run: ${safe(r.message)}`);
