@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the Lambda bundles and their zips: one esbuild run per function, code-split (so a
 // dynamic import() stays a separate chunk that loads only when its path runs: the Kubernetes
-// client, mysql2, the Slack app), minified ESM for Node 20, everything bundled (the AWS SDK
+// client, mysql2, the Slack app), minified ESM for Node 24 (the functions' runtime, nodejs24.x;
+// the CLI's own build, scripts/build.mjs, stays on node20), everything bundled (the AWS SDK
 // too: loading the runtime's copy costs ~350 ms of cold start), plus the catalog file.
 //
 //   .build/<fn>/functions/<fn>.mjs     the handler module (serverless.yml: functions/<fn>.handler)
@@ -27,7 +28,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const FUNCTIONS = ['alarm', 'webhook', 'slack', 'worker'];
+export const FUNCTIONS = ['alarm', 'webhook', 'slack', 'worker', 'watch'];
 
 // Bolt's index and App.js require every receiver. The Lambda passes an AwsLambdaReceiver, so the
 // Socket Mode, Express and HTTP receivers (with @slack/socket-mode, ws, express, @slack/oauth)
@@ -81,7 +82,7 @@ export async function buildFunction({ name, entry, artifact, include = [], root 
     splitting: true,
     format: 'esm',
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     mainFields: ['module', 'main'],
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',

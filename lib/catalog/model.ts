@@ -83,6 +83,23 @@ export interface Service {
   twoPersonRule: boolean;
   approvalTtlMinutes: number;
   alarms: AlarmMapping;
+  /** The early-warning watch for this service; absent = on, with the defaults' horizon. */
+  watch?: { enabled: boolean; horizonHours: number | null };
+}
+
+export interface WatchDefaults {
+  /** Warn when the projection reaches exhaustion within this many hours. */
+  horizonHours: number;
+  /** History the trend is computed over. */
+  windowHours: number;
+  /** Samples the trend needs before it may speak. */
+  minPoints: number;
+  /** How long after a restart the service is watched for the leak coming back. */
+  regressionHours: number;
+  /** Services read at once. */
+  concurrency: number;
+  /** The whole fleet's run; what is not read by then is reported as skipped. */
+  deadlineSeconds: number;
 }
 
 export interface DumpLimits {
@@ -103,6 +120,8 @@ export interface CatalogDefaults {
   approvalTtlMinutes: number;
   /** AWS region for CloudWatch/ECS/S3 calls; null = the SDK's own default. */
   region: string | null;
+  /** The watch's settings; absent in catalogs built by hand (tests): lib/watch's defaults. */
+  watch?: WatchDefaults;
 }
 
 export interface Catalog {

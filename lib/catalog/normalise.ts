@@ -21,6 +21,7 @@ export function buildCatalog(file: CatalogFile, filename: string): Catalog {
     twoPersonRule: file.defaults.twoPersonRule,
     approvalTtlMinutes: file.defaults.approvalTtlMinutes,
     region: file.defaults.region ?? null,
+    watch: { ...file.defaults.watch },
   };
   const shared = new Map<string, Database>(
     Object.entries(file.databases).map(([id, entry]) => [id, buildDatabase(id, entry)]),
@@ -69,6 +70,10 @@ function buildService(entry: ServiceEntry, shared: Map<string, Database>, defaul
     twoPersonRule: entry.twoPersonRule ?? defaults.twoPersonRule,
     approvalTtlMinutes: entry.approvalTtlMinutes ?? defaults.approvalTtlMinutes,
     alarms: buildAlarms(entry.alarms),
+    watch: {
+      enabled: entry.watch !== false,
+      horizonHours: typeof entry.watch === 'object' ? (entry.watch.horizonHours ?? null) : null,
+    },
   };
 }
 

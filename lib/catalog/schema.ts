@@ -204,6 +204,8 @@ const service = z.strictObject({
   twoPersonRule: z.boolean().optional(),
   approvalTtlMinutes: z.number().int().min(1).max(24 * 60).optional(),
   alarms: alarms.optional(),
+  /** The early-warning watch (lib/watch): `false` opts the service out; an object tunes it. */
+  watch: z.union([z.boolean(), z.strictObject({ horizonHours: z.number().positive().max(72).optional() })]).optional(),
 });
 
 // --- file -----------------------------------------------------------------------------------
@@ -221,6 +223,18 @@ const defaults = z.strictObject({
       maxBytes: byteSize.default(64 * 1024 * 1024),
       /** Seconds between the two scrapes of each replica's pool metrics (waits growing = starvation); 0: one scrape; default 1. */
       metricsIntervalSeconds: z.number().min(0).max(30).optional(),
+    })
+    .prefault({}),
+  // The scheduled watch (functions/watch.ts, `leakhound watch`): how far ahead it warns, how much
+  // history a trend needs, how long it keeps watching after a restart, and its cost bounds.
+  watch: z
+    .strictObject({
+      horizonHours: z.number().positive().max(72).default(6),
+      windowHours: z.number().positive().max(24).default(2),
+      minPoints: z.number().int().min(4).max(200).default(6),
+      regressionHours: z.number().positive().max(14 * 24).default(24),
+      concurrency: z.number().int().min(1).max(256).default(16),
+      deadlineSeconds: positiveSeconds.default(50),
     })
     .prefault({}),
 });

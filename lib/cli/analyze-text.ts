@@ -1,5 +1,6 @@
 // Text rendering of an analysis for a person at 3 a.m.: the verdict first, then the evidence.
 import { describeCulprit, formatLabels, shortFile, signatureByKind, type Dump, type DumpDiff, type Finding, type StackGroup } from '../goroutines/index.ts';
+import { dominantState } from '../goroutines/index.ts';
 import { inputName } from './output.ts';
 
 export interface AnalyzedInput {
@@ -13,12 +14,6 @@ export interface Analysis {
   merged: Dump;
   findings: Finding[];
   diff: DumpDiff | null;
-}
-export function dominantState(states: Record<string, number>): string {
-  let best = '';
-  let n = -1;
-  for (const [s, c] of Object.entries(states)) if (c > n) [best, n] = [s, c];
-  return best;
 }
 
 const headline = (kind: Finding['kind']): string => signatureByKind(kind).title.toUpperCase();

@@ -12,19 +12,25 @@ import {
   type Finding,
 } from '../goroutines/index.ts';
 import { describeError } from '../errors/index.ts';
+import { dominantState } from '../goroutines/index.ts';
+import { renderEvidencePage } from '../evidence-page/index.ts';
+import { writePageFile } from '../evidence-page/index.ts';
+
+export { dominantState };
 import { oneOf, parseCliArgs, parseDuration } from './args.ts';
 import { CliError } from './errors.ts';
-import { dominantState, renderAnalysisText, type Analysis, type AnalyzedInput } from './analyze-text.ts';
+import { renderAnalysisText, type Analysis, type AnalyzedInput } from './analyze-text.ts';
 import { inputName, terminalJson, terminalText } from './output.ts';
 
 
-const HELP = `usage: leakhound analyze <file-or-url>... [--format text|json] [--base <earlier-dump>] [--timeout 15s]
+const HELP = `usage: leakhound analyze <file-or-url>... [--format text|json] [--base <earlier-dump>] [--timeout 15s] [--html <out>]
 
 Reads goroutine dumps (pprof debug=0/1/2, SIGQUIT or panic output; "-" for stdin), groups the
 stacks and names the leak. Several inputs (replicas of one service) are read as one.
   --format   text (default) or json
   --base     an earlier dump of the same service: report which stacks grew
-  --timeout  per-URL fetch timeout (default 15s)`;
+  --timeout  per-URL fetch timeout (default 15s)
+  --html     also write the stacks as one self-contained HTML page (the evidence page) to <out>`;
 
 export const analyzeCommand = {
   summary: 'read goroutine dumps and name the leak',
@@ -33,6 +39,7 @@ export const analyzeCommand = {
       format: { type: 'string' },
       base: { type: 'string' },
       timeout: { type: 'string' },
+      html: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
@@ -45,6 +52,15 @@ export const analyzeCommand = {
 
     const analysis = await analyzeSources(positionals, { base: values.base, timeoutMs });
     process.stdout.write(format === 'json' ? terminalJson(analysisJson(analysis)) + '\n' : terminalText(renderAnalysisText(analysis)));
+    if (values.html) {
+      const html = renderEvidencePage({
+        report: null,
+        title: `goroutines of ${analysis.inputs.map((i) => inputName(i.source)).join(', ')}`,
+        replicas: analysis.inputs.map((i) => ({ replica: inputName(i.source), address: null, capturedAt: null, dump: i.dump })),
+      });
+      // stderr: stdout stays the analysis (json stays parseable).
+      console.error(`evidence page: ${await writePageFile(values.html, html)}`);
+    }
     return 0;
   },
 };
@@ -156,4 +172,3 @@ export function analysisJson(a: Analysis) {
       : {}),
   };
 }
-

@@ -104,6 +104,7 @@ export async function runConsole(o: ConsoleOptions): Promise<void> {
     catalog,
     notifier: new PosterNotifier({ poster: worker.poster, store }),
     slackApiUrl: 'http://127.0.0.1:9/api/',
+    pageLinker: worker.deps.pageLinker ?? null,
   });
   let user = o.user;
   const services = catalog.services.map((s) => s.name);

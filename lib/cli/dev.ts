@@ -12,6 +12,9 @@ import type { Catalog } from '../catalog/index.ts';
 import { DEMO_APPROVERS, DEMO_MIN_AGE_MS, startDemoEnvironment, type DemoEnvironment } from '../demo/index.ts';
 import { createSlackClient } from '../slack/index.ts';
 import { ConsoleSink, WebApiSink, type SlackSink } from '../slack/index.ts';
+import { MemoryWatchStore } from '../store/index.ts';
+import { runWatch } from '../watch/index.ts';
+import { summaryText } from './watch.ts';
 import { MemoryStore } from '../store/index.ts';
 import type { Store } from '../store/index.ts';
 import { durationOption, parseCliArgs, validOptions } from './args.ts';
@@ -133,6 +136,7 @@ export const devCommand = {
         evidenceDir: resolve(o.evidence ?? join(tmpdir(), 'leakhound-evidence')),
         minAgeMs: o['min-age'] ?? (demo ? DEMO_MIN_AGE_MS : undefined),
         verbose: o.verbose ?? false,
+        watchStore: new MemoryWatchStore(),
       };
       const stop = new Promise<void>((r) => (stopping = r));
       if (interrupted) return 130;
@@ -156,6 +160,8 @@ interface Settings {
   evidenceDir: string;
   minAgeMs: number | undefined;
   verbose: boolean;
+  /** The watch's history in this session (the `watch` console line runs one pass). */
+  watchStore: MemoryWatchStore;
 }
 
 function worker(s: Settings, sink: SlackSink): LocalWorker {
@@ -168,6 +174,7 @@ function worker(s: Settings, sink: SlackSink): LocalWorker {
     verifyAfterSeconds: s.verifyAfterSeconds,
     minAgeMs: s.minAgeMs,
     log: textLog('leakhound dev', { verbose: s.verbose }),
+    watchStore: s.watchStore,
   });
 }
 
@@ -179,7 +186,16 @@ async function consoleMode(s: Settings, stop: Promise<void>): Promise<void> {
   const buttons = new ButtonMap(new ConsoleSink());
   const w = worker(s, buttons);
   say(`leakhound dev: no Slack credentials, printing what Slack would get. Services: ${s.catalog.services.map((x) => x.name).join(', ')}. Type "help".`);
-  const extra: Record<string, ConsoleCommand> = {};
+  const extra: Record<string, ConsoleCommand> = {
+    // One pass of the scheduled watch (functions/watch.ts), on the same console.
+    watch: {
+      help: 'one run of the watch: a leak developing before the alarm, or back after a restart',
+      run: async () => {
+        const r = await runWatch({ catalog: s.catalog, store: s.watchStore, sink: buttons, gather: { env: process.env } }, s.minAgeMs !== undefined ? { minAgeMs: s.minAgeMs } : {});
+        return summaryText(r).trimEnd();
+      },
+    },
+  };
   if (s.demo) {
     const svc = s.demo.service;
     extra['drive-leaks'] = { help: 'make billing-api leak again (after a restart)', run: async () => (await svc.leak(), '(billing-api leaked 3 transactions, 3 result sets and 2 response bodies again)') };
@@ -208,7 +224,7 @@ async function socketMode(s: Settings, appToken: string, botToken: string, stop:
   const { SocketModeReceiver } = await import('@slack/bolt');
   const { createSlackApp } = await import('../slack/app/bolt-app.ts');
   const w = worker(s, new WebApiSink(createSlackClient(botToken), { secrets: [appToken] }));
-  const app = createSlackApp({ receiver: new SocketModeReceiver({ appToken }), token: botToken, store: s.store, queue: w.queue, catalog: s.catalog, secrets: [appToken] });
+  const app = createSlackApp({ receiver: new SocketModeReceiver({ appToken }), token: botToken, store: s.store, queue: w.queue, catalog: s.catalog, secrets: [appToken], pageLinker: w.deps.pageLinker ?? null });
   await app.start();
   say(`leakhound dev: connected to Slack over Socket Mode; /leak is live for ${s.catalog.services.length} services. ${whereThingsGo(s)} Ctrl-C to stop.`);
   await stop;

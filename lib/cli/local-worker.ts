@@ -3,6 +3,7 @@
 // restarts by command, Kubernetes (the kubeconfig's context) or ECS (with AWS credentials),
 // CloudWatch with AWS credentials. Alarms typed on the console take the alarm function's path.
 import type { Catalog } from '../catalog/index.ts';
+import { DirectoryPageLinker } from '../evidence-page/index.ts';
 import { InProcessJobQueue } from '../jobs/index.ts';
 import { CommandExecutor, DEFAULT_VERIFICATION, DirectoryEvidenceStore, EcsExecutor, KubernetesExecutor } from '../remediation/index.ts';
 import { recordServiceAlarm, type RouteOutcome } from '../intake/index.ts';
@@ -13,6 +14,9 @@ import { IncidentPoster } from '../slack/index.ts';
 import type { SlackSink } from '../slack/index.ts';
 import type { Store } from '../store/index.ts';
 import { cloudwatchFromEnv } from './inputs.ts';
+import { DirectoryEvidenceReader } from '../postmortem/index.ts';
+import type { WatchStore } from '../store/index.ts';
+import { markRestartHook } from '../watch/index.ts';
 import { errorMessage } from '../errors/index.ts';
 
 export interface LocalWorkerOptions {
@@ -28,6 +32,8 @@ export interface LocalWorkerOptions {
   /** Sessions idle this long are suspects. */
   minAgeMs?: number;
   log: Log;
+  /** The watch's records: a done restart starts its regression window (`watch` in the console). */
+  watchStore?: WatchStore;
   /** Tests pace Slack writes faster than Slack's one per second. */
   pacer?: PacerOptions;
 }
@@ -88,11 +94,14 @@ export function startLocalWorker(o: LocalWorkerOptions): LocalWorker {
     gather: { env: o.env, cloudwatch },
     executors: { command: new CommandExecutor(), kubernetes: new KubernetesExecutor(), ecs: new EcsExecutor({ region }) },
     evidence: new DirectoryEvidenceStore(o.evidenceDir),
+    pageLinker: new DirectoryPageLinker(o.evidenceDir),
     cloudwatch,
     restartSeconds: 240,
     log,
     ...(o.minAgeMs !== undefined ? { minAgeMs: o.minAgeMs } : {}),
     verification: localVerification(o.verifyAfterSeconds),
+    evidenceReader: new DirectoryEvidenceReader(o.evidenceDir),
+    ...(o.watchStore ? { afterRestart: markRestartHook(catalog, o.store, o.watchStore) } : {}),
   };
   queue.setHandler(createJobHandler(deps));
   return {

@@ -12,6 +12,8 @@ const commands: Record<string, () => Promise<Command>> = {
   triage: async () => (await import('./triage.ts')).triageCommand,
   demo: async () => (await import('./demo.ts')).demoCommand,
   dev: async () => (await import('./dev.ts')).devCommand,
+  watch: async () => (await import('./watch.ts')).watchCommand,
+  postmortem: async () => (await import('./postmortem.ts')).postmortemCommand,
 };
 
 function usage(): string {

@@ -147,3 +147,11 @@ export function parseLocation(text: string, fn: string): Frame {
   const line = Number(m[1]);
   return { function: fn, file: s.slice(0, m.index), line: Number.isFinite(line) ? line : 0 };
 }
+
+/** The state most of a group's goroutines are in (the first of equals). */
+export function dominantState(states: Record<string, number>): string {
+  let best = '';
+  let n = -1;
+  for (const [s, c] of Object.entries(states)) if (c > n) [best, n] = [s, c];
+  return best;
+}

@@ -9,3 +9,7 @@ export { DumpFormatError, RUNTIME_DEBUG2_CAP } from './read.ts';
 export { describeCulprit, shortFile } from './classify.ts';
 export { isFindingKind, signatureByKind, type KindActions, type KindTraits, type Signature } from './signatures.ts';
 export { formatLabels } from './labels.ts';
+export { culpritOf } from './classify.ts';
+export { canonicalFunction, isApplicationFunction } from './functions.ts';
+export { dominantState } from './grouping.ts';
+export { signatureOf } from './signatures.ts';

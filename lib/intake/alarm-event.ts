@@ -51,6 +51,12 @@ function unitsOf(event: unknown): Unit[] | null {
   return null;
 }
 
+/** The delivery's id, the log lines' correlation id: the SNS message id (the first record's), the EventBridge event id. */
+export function deliveryId(event: unknown): string | null {
+  const key = unitsOf(event)?.[0]?.key ?? null;
+  return key && key.replace(/^[a-z-]+:/, '');
+}
+
 export async function handleAlarmEvent(event: unknown, deps: IngestDeps): Promise<AlarmEventResult> {
   const result: AlarmEventResult = { records: 0, bad: 0, duplicates: 0, routes: [] };
   const units = unitsOf(event);

@@ -66,12 +66,23 @@ export const verifyJobSchema = z.object({
   intervalSeconds: z.number().int().min(1).max(24 * 3600),
 });
 
-export const jobSchema = z.discriminatedUnion('type', [triageJobSchema, restartJobSchema, terminateJobSchema, verifyJobSchema]);
+export const postmortemJobSchema = z.object({
+  type: z.literal('postmortem'),
+  /** An incident id, or the service whose latest incident it is. */
+  target: name,
+  service: name,
+  requestedBy: name.nullable(),
+  /** Where to answer when the incident has no thread (or none is found). */
+  respondTo: z.object({ channel: name, user: name.nullable(), threadTs: name.nullable() }).nullable().default(null),
+});
+
+export const jobSchema = z.discriminatedUnion('type', [triageJobSchema, restartJobSchema, terminateJobSchema, verifyJobSchema, postmortemJobSchema]);
 
 export type TriageJob = z.infer<typeof triageJobSchema>;
 export type RestartJob = z.infer<typeof restartJobSchema>;
 export type TerminateJob = z.infer<typeof terminateJobSchema>;
 export type VerifyJob = z.infer<typeof verifyJobSchema>;
+export type PostmortemJob = z.infer<typeof postmortemJobSchema>;
 export type Job = z.infer<typeof jobSchema>;
 /** What callers pass: defaults (scope, respondTo, history) may be left out. */
 export type JobInput = z.input<typeof jobSchema>;

@@ -1,7 +1,9 @@
 // The production queue: SQS (standard queue with a redrive policy to a DLQ). The worker Lambda
 // uses the SQS event source with ReportBatchItemFailures, so one bad message is retried (and
 // after maxReceiveCount lands in the DLQ) without redelivering the rest of its batch.
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { buildEnvelope, parseMessage, secondsUntilDue } from './envelope.ts';
 import { MAX_SQS_DELAY_SECONDS, type EnqueueOptions, type JobHandler, type JobInput, type JobQueue } from './model.ts';
@@ -67,8 +69,10 @@ export interface HandleSqsBatchOptions {
   queue?: JobQueue;
   /** Records processed at once (default 10, the default batch size). */
   concurrency?: number;
-  /** Told about every failed record (for logs); never about successes. */
+  /** Told about every failed record (for logs), inside `around`; never about successes. */
   onProblem?: (problem: SqsRecordProblem) => void;
+  /** Wraps each record's work (the worker runs it under the message id as log correlation id). */
+  around?: (messageId: string, work: () => Promise<void>) => Promise<void>;
   now?: () => number;
 }
 
@@ -82,18 +86,42 @@ const eventSchema = z.object({
   ),
 });
 
+/** A record failed: thrown to the batch processor, which lists its message id for a retry. */
+class RecordFailure extends Error {}
+
+/** At most `limit` calls of the returned function run at once; the others wait their turn. */
+function gate(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (work) => {
+    if (running >= limit) await new Promise<void>((r) => waiting.push(r));
+    running++;
+    try {
+      return await work();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 /**
- * Runs each record's job; returns the records to retry. A malformed message is a failure too: it
- * is retried until maxReceiveCount and then kept in the DLQ for a human, never silently dropped.
- * An event that is not an SQS batch at all throws (a wiring mistake, not a bad message).
+ * Runs each record's job; returns the records to retry (Powertools' BatchProcessor and
+ * processPartialResponse: the SQS partial batch response, ReportBatchItemFailures). A malformed
+ * message is a failure too: it is retried until maxReceiveCount and then kept in the DLQ for a
+ * human, never silently dropped. An event that is not an SQS batch at all throws (a wiring
+ * mistake, not a bad message). A batch whose every record failed is answered like any other
+ * (each listed), not thrown: Lambda retries the same records either way, and the log says why.
  */
 export async function handleSqsBatch(event: SqsEvent, handler: JobHandler, options: HandleSqsBatchOptions = {}): Promise<SqsBatchResponse> {
   const records = eventSchema.parse(event).Records;
   const now = options.now ?? Date.now;
-  const failures: string[] = [];
-  const fail = (messageId: string, kind: SqsRecordProblem['kind'], err: unknown) => {
-    failures.push(messageId);
-    options.onProblem?.({ messageId, kind, error: errorMessage(err) });
+  const around = options.around ?? ((_id, work) => work());
+  const slot = gate(Math.max(1, options.concurrency ?? 10));
+  const fail = (messageId: string, kind: SqsRecordProblem['kind'], err: unknown): never => {
+    const error = errorMessage(err);
+    options.onProblem?.({ messageId, kind, error });
+    throw new RecordFailure(`${kind}: ${error}`);
   };
 
   const one = async (record: (typeof records)[number]): Promise<void> => {
@@ -117,14 +145,16 @@ export async function handleSqsBatch(event: SqsEvent, handler: JobHandler, optio
     }
   };
 
-  const limit = Math.max(1, options.concurrency ?? 10);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, records.length) }, async () => {
-    while (next < records.length) await one(records[next++]!);
-  });
-  await Promise.all(lanes);
+  // One processor per batch: its state (the records, what failed) is this invocation's alone.
+  const processor = new BatchProcessor(EventType.SQS);
+  const response = await processPartialResponse(
+    { Records: records as unknown as SQSRecord[] },
+    (record: SQSRecord) => slot(() => around(record.messageId, () => one(record as unknown as (typeof records)[number]))),
+    processor,
+    { throwOnFullBatchFailure: false },
+  );
   // Report in batch order, as Lambda's docs show it (order does not matter to Lambda).
   const order = new Map(records.map((r, i) => [r.messageId, i]));
-  failures.sort((a, b) => order.get(a)! - order.get(b)!);
+  const failures = response.batchItemFailures.map((f) => f.itemIdentifier).sort((a, b) => order.get(a)! - order.get(b)!);
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
 }

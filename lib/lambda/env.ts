@@ -42,6 +42,8 @@ export const workerEnvSchema = z.object({
   /** Tests and local runs point the Web API elsewhere. */
   LEAKHOUND_SLACK_API_URL: optional,
   LEAKHOUND_EVIDENCE_BUCKET: optional,
+  /** How long the evidence page's presigned link stays valid (at most 7 days). */
+  LEAKHOUND_EVIDENCE_LINK_HOURS: z.coerce.number().positive().max(168).default(24),
   /** A kubeconfig (YAML) for Kubernetes dump sources and restarts; without it they report a gap. */
   LEAKHOUND_KUBECONFIG: optional,
   /** How long a restart (evidence + rollout) may take; keep it under the worker's timeout. */

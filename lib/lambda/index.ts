@@ -4,3 +4,6 @@ export { coreEnvSchema, readEnv, webhookEnvSchema, workerEnvSchema } from './env
 export { lazy } from './lazy.ts';
 export { createLog, logText, type Fields, type Log } from './log.ts';
 export { withSecrets } from './secrets.ts';
+export { withCorrelationId } from './correlation.ts';
+export { apiRequestId, createTelemetry, invocation } from './invocation.ts';
+export { METRICS, noMeter, type Meter } from './meter.ts';

@@ -1,10 +1,10 @@
 // Evidence kept before a remedy destroys it: a restart takes the leaked goroutines and the held
 // sessions with it. Dumps, the session snapshot and the Report are stored under the incident
 // id and linked in the thread. S3 in production, a directory locally.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { redact } from '../redact/index.ts';
 
 export interface EvidenceLink {
@@ -23,6 +23,8 @@ export interface PutEvidenceOptions {
 
 export interface EvidenceStore {
   put(incidentId: string, name: string, body: string | Uint8Array, options?: PutEvidenceOptions): Promise<EvidenceLink>;
+  /** An item saved earlier (the evidence page is re-written from it after verification); null when absent. */
+  get?(incidentId: string, name: string): Promise<Uint8Array | null>;
 }
 
 export interface EvidenceItem {
@@ -44,6 +46,7 @@ function guessType(name: string): string {
   if (name.endsWith('.json')) return 'application/json';
   if (name.endsWith('.txt') || name.endsWith('.log')) return 'text/plain; charset=utf-8';
   if (name.endsWith('.png')) return 'image/png';
+  if (name.endsWith('.html')) return 'text/html; charset=utf-8';
   if (name.endsWith('.gz') || name.endsWith('.pb.gz')) return 'application/gzip';
   return 'application/octet-stream';
 }
@@ -89,6 +92,20 @@ export class S3EvidenceStore implements EvidenceStore {
       contentType,
     };
   }
+
+  async get(incidentId: string, name: string): Promise<Uint8Array | null> {
+    check(incidentId, name);
+    try {
+      const out = await this.opts.client.send(
+        new GetObjectCommand({ Bucket: this.opts.bucket, Key: `${this.opts.prefix ?? 'incidents/'}${incidentId}/${name}` }),
+        { abortSignal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 20_000) },
+      );
+      return out.Body ? await out.Body.transformToByteArray() : null;
+    } catch (err) {
+      if ((err as Error).name === 'NoSuchKey' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return null;
+      throw err;
+    }
+  }
 }
 
 export class DirectoryEvidenceStore implements EvidenceStore {
@@ -106,6 +123,14 @@ export class DirectoryEvidenceStore implements EvidenceStore {
     await writeFile(tmp, body, { mode: 0o600 });
     await rename(tmp, path);
     return { name, url: pathToFileURL(path).href, location: path, bytes: bytesOf(body), contentType: options.contentType ?? guessType(name) };
+  }
+
+  async get(incidentId: string, name: string): Promise<Uint8Array | null> {
+    check(incidentId, name);
+    return readFile(join(this.root, incidentId, name)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw err;
+    });
   }
 }
 

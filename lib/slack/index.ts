@@ -11,3 +11,7 @@ export { ACTIONS, type ActionName } from './render/action-ids.ts';
 export { plainMessage, type SlackMessage } from './render/block-kit.ts';
 export { describeSubject, renderApprovalRequest } from './render/messages.ts';
 export { code, mention, safe } from './render/mrkdwn.ts';
+export { boltLogger } from './app/bolt-log.ts';
+export { context, header, section, type KnownBlock } from './render/block-kit.ts';
+export { renderReport } from './render/report.ts';
+export { pageAnswer, pageText, withPageButton } from './render/evidence-page-note.ts';

@@ -5,7 +5,7 @@ import { routeAlert, type Catalog, type Service } from '../catalog/index.ts';
 import { collectDumps } from '../dumps/index.ts';
 import { diffDumps, mergeGroups, type Dump } from '../goroutines/index.ts';
 import { buildReport } from './build.ts';
-import { gather, type GatherDeps, type Progress } from './gather.ts';
+import { gather, type GatherDeps, type Gathered, type Progress } from './gather.ts';
 import type { Growth, Report } from './report.ts';
 
 export interface TriageOptions {
@@ -20,6 +20,8 @@ export interface TriageOptions {
   growthAfterMs?: number;
   minAgeMs?: number;
   onProgress?: (p: Progress) => void;
+  /** Sees the raw evidence the Report was built from (the evidence page needs the stacks and sessions). */
+  onGathered?: (g: Pick<Gathered, 'snapshot' | 'dumps'>, service: string) => void;
 }
 
 export async function triageService(opts: TriageOptions, deps: GatherDeps): Promise<Report> {
@@ -33,6 +35,7 @@ export async function triageService(opts: TriageOptions, deps: GatherDeps): Prom
     { service: opts.service, limits: opts.catalog.defaults.dumps, region: opts.catalog.defaults.region, deadline: gatherBy, debug: opts.debug, minAgeMs: opts.minAgeMs, onProgress: opts.onProgress },
     deps,
   );
+  opts.onGathered?.(gathered, opts.service.name);
   let growth: Growth | null = null;
   if (opts.growthAfterMs && gathered.dumps && Date.now() + opts.growthAfterMs < gatherBy) {
     growth = await measureGrowth(opts, deps, gathered.dumps.replicas.map((r) => r.dump), opts.growthAfterMs, gatherBy);

@@ -3,14 +3,19 @@
 import { buildCoreContext, type CoreContext } from './core.ts';
 import { readEnv, webhookEnvSchema } from '../lambda/index.ts';
 import { lazy } from '../lambda/index.ts';
-import { createLog, type Log } from '../lambda/index.ts';
+import { createTelemetry } from '../lambda/index.ts';
+import type { Log } from '../lambda/index.ts';
 import { secretsManagerReader } from '../lambda/index.ts';
 import { SnsVerifier, fetchText } from '../webhook/index.ts';
-import { handle } from 'hono/aws-lambda';
-import { createWebhookApp, type WebhookDeps } from '../webhook/index.ts';
+import type { WebhookDeps } from '../webhook/index.ts';
 import { sourceAuth } from '../webhook/index.ts';
+import { handle, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
+import { apiRequestId, invocation } from '../lambda/index.ts';
+import { createWebhookApp } from '../webhook/index.ts';
 
-export const webhookLog: Log = createLog('webhook');
+/** The function's Powertools log and metrics (functions/webhook.ts runs each request in them). */
+export const webhookTelemetry = createTelemetry('webhook');
+export const webhookLog: Log = webhookTelemetry.log;
 
 export function webhookDeps(core: CoreContext, log: Log = webhookLog): WebhookDeps {
   const cfg = readEnv(webhookEnvSchema, core.env);
@@ -37,6 +42,10 @@ export function maxBodyBytes(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(n) && n >= 1024 && n <= 6 * 1024 * 1024 ? n : 256 * 1024;
 }
 
-/** The webhook function's Hono app and its Lambda handler (functions/webhook.ts). */
+// The Lambda handler (functions/webhook.ts).
 export const app = createWebhookApp({ deps: () => webhookContext.get(), maxBodyBytes: maxBodyBytes(), log: webhookLog });
-export const handler = handle(app);
+
+const serve = handle(app);
+
+export const handler = (event: LambdaEvent, context?: LambdaContext) =>
+  invocation(webhookTelemetry, context, apiRequestId(event), () => serve(event, context));

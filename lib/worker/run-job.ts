@@ -16,10 +16,14 @@ import type { Incident, Store } from '../store/index.ts';
 import type { GatherDeps } from '../triage/index.ts';
 import { collectEvidence, readVerification } from '../triage/index.ts';
 import { triageService, type Report } from '../triage/index.ts';
+import { incidentPageItems, rewriteIncidentPage, type PageLinker, type PageReading } from '../evidence-page/index.ts';
 import { alertNameOfUnmapped } from '../intake/index.ts';
 import { errorMessage } from '../errors/index.ts';
 import type { Log } from '../lambda/index.ts';
+import { METRICS, noMeter, type Meter } from '../lambda/index.ts';
 import { restartNote, terminateNote, unmappedNote, verificationNote } from './thread-notes.ts';
+import { runPostmortemJob } from '../postmortem/index.ts';
+import type { EvidenceReader } from '../postmortem/index.ts';
 
 export interface WorkerDeps {
   catalog: Catalog;
@@ -34,10 +38,18 @@ export interface WorkerDeps {
   /** Evidence + restart + rollout must end by then (the worker's timeout is longer). */
   restartSeconds: number;
   log: Log;
+  /** Triage duration, verdicts, gaps, restarts (Powertools Metrics in Lambda); default none. */
+  meter?: Meter;
   /** Sessions idle this long are suspects. */
   minAgeMs?: number;
   /** When the checks after a remedy run; default the deployed schedule (after 2 min, then every 5 for 30). */
   verification?: VerificationSchedule;
+  /** Where the postmortem reads the incident's saved evidence (report.json); absent: drafted without it. */
+  evidenceReader?: EvidenceReader;
+  /** Told of every restart that was done (the watch keeps watching the service for a regression). */
+  afterRestart?: (done: { service: string; incidentId: string | null; at: number; reportJson: string | null }) => Promise<void>;
+  /** Links the incident's evidence page in the thread (presigned in S3, a path locally); none without. */
+  pageLinker?: PageLinker | null;
 }
 
 export type VerificationSchedule = Omit<VerificationPlan, 'before'>;
@@ -53,6 +65,8 @@ export function createJobHandler(deps: WorkerDeps): JobHandler {
         return terminate(job, deps);
       case 'verify':
         return verify(job, deps);
+      case 'postmortem':
+        return postmortem(job, deps);
     }
   };
   return async (job, meta) => {
@@ -99,9 +113,15 @@ async function triage(job: Extract<Job, { type: 'triage' }>, deps: WorkerDeps): 
     snapshot: async (url, timeoutMs) => (captured.snapshot = await takeSnapshot(url, { timeoutMs, minAgeMs })),
   };
   const report = await triageService({ catalog: deps.catalog, service, minAgeMs, onProgress: incident ? deps.poster.progressReporter(incident) : undefined }, gather);
+  const meter = deps.meter ?? noMeter;
+  meter.milliseconds(METRICS.triageDuration, report.elapsedMs);
+  meter.count(METRICS.triageGaps, report.gaps.length);
+  meter.count(METRICS.verdicts, 1, ['verdict', report.verdict.kind]);
   const replyTo = job.respondTo?.user ? { channel: job.respondTo.channel, user: job.respondTo.user } : null;
   const graph = incident ? await graphOf(deps, service, report) : null;
   await deps.poster.answerReport(report, { incident, replyTo, requestedBy: job.requestedBy, graph });
+  // On the record: the postmortem's timeline starts with what the bot said and when.
+  if (incident) await deps.store.appendAudit({ actor: 'leakhound', action: 'triage.posted', target: service.name, incidentId: incident.id, result: report.verdict.headline.slice(0, 2000) });
 
   if (job.trigger === 'button' && job.scope === 'sessions' && job.requestedBy) {
     const wanted = new Set(report.actions.find((a) => a.kind === 'terminate-sessions')?.sessionIds ?? []);
@@ -141,6 +161,7 @@ function readingOfEvidence(items: readonly EvidenceItem[]): Reading | null {
 async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps): Promise<void> {
   const service = findService(deps.catalog, job.service);
   const verification: VerificationPlan = { ...deps.verification, before: null };
+  let reportJson: string | null = null;
   const result = await runRestart({
     store: deps.store,
     queue: deps.queue,
@@ -149,14 +170,40 @@ async function restart(job: Extract<Job, { type: 'restart' }>, deps: WorkerDeps)
     approvalId: job.approvalId,
     collectEvidence: async () => {
       if (!service) return [];
-      const items = await collectEvidence(service, deps.catalog.defaults, deps.gather);
+      // The evidence page is made from the same reading, with the timeline so far and the graph.
+      const derived = (parts: Parameters<typeof incidentPageItems>[2]) =>
+        incidentPageItems({ store: deps.store, graph: async (report) => (await graphOf(deps, service, report))?.png ?? null }, job.incidentId, parts);
+      const items = await collectEvidence(service, deps.catalog.defaults, deps.gather, undefined, { derived });
       verification.before = readingOfEvidence(items);
+      const saved = items.find((i) => i.name === 'report.json')?.body;
+      reportJson = typeof saved === 'string' ? saved : null;
       return items;
     },
     deadline: Date.now() + deps.restartSeconds * 1000,
     verification,
   });
-  await say(deps, job, restartNote(result, deps.verification?.delaySeconds ?? DEFAULT_VERIFICATION.delaySeconds));
+  (deps.meter ?? noMeter).count(METRICS.restarts, 1, ['outcome', result.status]);
+  const page = result.status !== 'skipped' && job.incidentId ? await deps.pageLinker?.link(job.incidentId).catch(() => null) : null;
+  await say(deps, job, restartNote(result, deps.verification?.delaySeconds ?? DEFAULT_VERIFICATION.delaySeconds, page ?? null));
+  if (result.status === 'done' && deps.afterRestart) {
+    await deps.afterRestart({ service: job.service, incidentId: job.incidentId, at: Date.now(), reportJson }).catch((err: unknown) =>
+      deps.log.warn('could not mark the restart for the watch', { service: job.service, reason: errorMessage(err) }),
+    );
+  }
+}
+
+/** After the first and the last check, the page is written again with the readings after the remedy and the timeline to now. */
+async function rewritePage(deps: WorkerDeps, job: VerifyJob, check: { reading: PageReading['reading'] & { at: string } }): Promise<void> {
+  if (!job.incidentId) return;
+  const readings: PageReading[] = [];
+  const after = (at: string) => `${Math.max(0, Math.round((Date.parse(at) - Date.parse(job.startedAt)) / 60_000))} min after the ${job.action}`;
+  if (job.before) readings.push({ at: job.startedAt, label: `before the ${job.action}`, reading: job.before });
+  for (const r of [...job.history, check.reading]) readings.push({ at: r.at, label: after(r.at), reading: { connections: r.connections, idleInTransaction: r.idleInTransaction, elb504: r.elb504 } });
+  try {
+    await rewriteIncidentPage({ store: deps.store, evidence: deps.evidence }, job.incidentId, readings);
+  } catch (err) {
+    deps.log.warn('evidence page not rewritten', { incident: job.incidentId, reason: errorMessage(err) });
+  }
 }
 
 async function terminate(job: Extract<Job, { type: 'terminate' }>, deps: WorkerDeps): Promise<void> {
@@ -177,6 +224,16 @@ async function verify(job: VerifyJob, deps: WorkerDeps): Promise<void> {
   }
   const check = await runVerificationCheck({ job, read: () => readVerification(service, deps.gather), queue: deps.queue });
   if (check.readError) deps.log.warn('verification reading failed', { service: service.name, reason: errorMessage(check.readError) });
-  // The first result and the last one are news; the checks in between stay quiet.
-  if (check.first || check.final) await say(deps, job, verificationNote(job.action, check));
+  // The first result and the last one are news; the checks in between stay quiet. The page
+  // follows the same news, and is written first: whoever reads the note finds it up to date.
+  if (check.first || check.final) {
+    await rewritePage(deps, job, check);
+    await say(deps, job, verificationNote(job.action, check));
+    // On the record too: the postmortem's timeline reads the audit log.
+    await deps.store.appendAudit({ actor: 'leakhound', action: `verification.${check.verdict.verdict}`, target: `${job.action} of ${job.service}`, incidentId: job.incidentId, result: check.verdict.reasons.join('; ').slice(0, 2000) || check.verdict.verdict });
+  }
+}
+
+async function postmortem(job: Extract<Job, { type: 'postmortem' }>, deps: WorkerDeps): Promise<void> {
+  await runPostmortemJob(job, { store: deps.store, poster: deps.poster, evidence: deps.evidenceReader ?? null, save: deps.evidence, log: deps.log });
 }

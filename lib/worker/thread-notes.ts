@@ -1,16 +1,19 @@
 // One-line thread notes for what the worker did (restart, termination, verification, an alarm no
 // service claims). Pure; the Report and approval messages themselves are lib/slack's.
 import { posix } from 'node:path';
+import type { PageLink } from '../evidence-page/index.ts';
+import { pageText, withPageButton } from '../slack/index.ts';
 import type { RunRestartResult, RunTerminateResult, SavedEvidence, VerificationCheck } from '../remediation/index.ts';
 import { plainMessage, type SlackMessage } from '../slack/index.ts';
 import { redact } from '../redact/index.ts';
 import { code, safe } from '../slack/index.ts';
 
-export function restartNote(r: RunRestartResult, verifyInSeconds: number | null = null): SlackMessage {
+export function restartNote(r: RunRestartResult, verifyInSeconds: number | null = null, page: PageLink | null = null): SlackMessage {
   if (r.status === 'skipped') return plainMessage(`:information_source: Restart not run: ${safe(r.message)}`);
   const when = verifyInSeconds === null ? '' : ` in ${formatDelay(verifyInSeconds)}`;
   const verify = r.verifyJobId ? ` Verification${when}.` : '';
-  return plainMessage(`${r.status === 'done' ? ':white_check_mark:' : ':x:'} Restart ${r.status}: ${safe(r.result.message)}.${evidenceText(r.evidence)}${verify}`);
+  const note = plainMessage(`${r.status === 'done' ? ':white_check_mark:' : ':x:'} Restart ${r.status}: ${safe(r.result.message)}.${evidenceText(r.evidence)}${verify}${pageText(page)}`);
+  return page ? withPageButton(note, page) : note;
 }
 
 /** Where the evidence went (a folder in S3 or on disk, named), and what could not be kept. */

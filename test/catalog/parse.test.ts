@@ -28,7 +28,9 @@ describe('leakhound.example.yml', () => {
       twoPersonRule: true,
       approvalTtlMinutes: 15,
       dumps: { concurrency: 8, timeoutSeconds: 3, maxBytes: 64 * 1024 * 1024, metricsIntervalSeconds: 1 },
+      watch: { horizonHours: 6, windowHours: 2, minPoints: 6, regressionHours: 24, concurrency: 16, deadlineSeconds: 50 },
     });
+    expect(catalog.services.map((s) => s.watch?.enabled)).toEqual([true, true, false]);
     const [billing, orders, ledger] = catalog.services;
     // Poolers: PgBouncer's admin URL is a secret source like the database's; RDS Proxy by name.
     expect(billing!.database.pgbouncer).toEqual({ admin: { kind: 'secret', ref: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:leakhound/orders-pgbouncer-AbCdEf' } });
@@ -77,6 +79,7 @@ describe('fixtures', () => {
       twoPersonRule: true,
       approvalTtlMinutes: 15,
       alarms: { names: [], dimensions: {}, labels: {}, kind: null },
+      watch: { enabled: true, horizonHours: null },
     });
     expect(catalog.defaults.deadlineSeconds).toBe(8);
     expect(catalog.defaults.region).toBeNull();

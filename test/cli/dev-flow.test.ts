@@ -51,7 +51,9 @@ describe.runIf(required || go !== null)('npm run dev, no arguments: one incident
       await s.waitFor(/@U0DEMO2 approved the restart of `billing-api`/);
       const note = (await s.waitFor(/Restart done: command \S+restart-billing-api succeeded\. Evidence saved first, in `([^`]+)`: ([^\n]+)\. Verification in 2 s\./, 120_000));
       expect(note[1]).toBe(join(evidence, incident));
-      expect(note[2]).toBe('report.json, sessions.json, dumps.json');
+      expect(note[2]).toBe('report.json, sessions.json, dumps.json, evidence.html');
+      // The evidence page, named in the same note: a file on this machine.
+      await s.waitFor(new RegExp(`Evidence page: \`${join(evidence, incident, 'evidence.html').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\``));
       const verified = await s.waitFor(/Recovered after the restart: connections: (\d+) → (\d+) \(↓\d+\); idle in transaction: 3 → 0 \(↓3\)/, 60_000);
       expect(Number(verified[1])).toBeGreaterThanOrEqual(6);
       expect(Number(verified[2])).toBeLessThan(Number(verified[1]));
@@ -67,7 +69,12 @@ describe.runIf(required || go !== null)('npm run dev, no arguments: one incident
 
     // The evidence is on disk, taken before the restart: the Report, the sessions, the dumps with wait ages.
     const dir = join(evidence, incident);
-    expect(readdirSync(dir).sort()).toEqual(['dumps.json', 'report.json', 'sessions.json']);
+    expect(readdirSync(dir).sort()).toEqual(['dumps.json', 'evidence.html', 'report.json', 'sessions.json']);
+    // The page: the verdict, the stacks, and (re-written after the last check) the readings after.
+    const page = readFileSync(join(dir, 'evidence.html'), 'utf8');
+    expect(page).toMatch(/<div class="headline">Transaction leak in /);
+    expect(page).toMatch(/restart\.approved/);
+    expect(page).toMatch(/\d+ min after the restart/);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { verdict: { kind: string }; reading: { idleInTransaction: number } };
     expect(report.verdict.kind).toBe('tx-leak');
     expect(report.reading.idleInTransaction).toBe(3);

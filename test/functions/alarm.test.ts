@@ -8,7 +8,8 @@ import { handleAlarmEvent } from '../../lib/intake/alarm-event.ts';
 import { coreContext, type CoreContext } from '../../lib/wiring/core.ts';
 import { retriageKey } from '../../lib/intake/ingest.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
-import { alarmMessage, fixture, ingestDeps, RecordingQueue, testCatalog } from '../support/functions-harness.ts';
+import { captureStdio } from '../support/stdio.ts';
+import { alarmMessage, fixture, ingestDeps, lambdaContext, RecordingQueue, testCatalog } from '../support/functions-harness.ts';
 
 type SnsEvent = { Records: Array<{ Sns: Record<string, unknown> }> };
 
@@ -163,16 +164,23 @@ describe('alarm function without configuration', () => {
   it('logs why (without the secret) and fails the invocation so Lambda retries it', async () => {
     coreContext.set(null);
     const saved = { ...process.env };
-    const lines: string[] = [];
-    const write = console.log;
-    console.log = (line: string) => void lines.push(line);
+    const out = captureStdio();
+    const event = fixture('eventbridge-aurora-connections-alarm.json');
     try {
       delete process.env['LEAKHOUND_CONFIG'];
-      await expect(handler(fixture('eventbridge-aurora-connections-alarm.json'))).rejects.toThrow(/not configured/);
+      await expect(handler(event, lambdaContext)).rejects.toThrow(/not configured/);
     } finally {
-      console.log = write;
+      out.restore();
       process.env = saved;
     }
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'error', component: 'alarm', msg: 'not configured', reason: expect.stringMatching(/LEAKHOUND_CONFIG/) });
+    // Powertools' Logger: the level, the component, the Lambda context and the delivery's id.
+    expect(out.json()[0]).toMatchObject({
+      level: 'ERROR',
+      component: 'alarm',
+      message: 'not configured',
+      reason: expect.stringMatching(/LEAKHOUND_CONFIG/),
+      function_request_id: lambdaContext.awsRequestId,
+      correlation_id: event['id'],
+    });
   });
 });

@@ -26,15 +26,24 @@ const functions = sls['functions'] as Record<string, Obj>;
 const resources = sls['resources']['Resources'] as Record<string, Obj>;
 
 describe('serverless.yml', () => {
-  it('declares the four functions, on Node 20 arm64, each deployed from its own prebuilt bundle', () => {
-    expect(Object.keys(functions).sort()).toEqual(['alarm', 'slack', 'webhook', 'worker']);
+  it('declares the five functions (the watch on a schedule), on Node 24 arm64, each deployed from its own prebuilt bundle', () => {
+    expect(Object.keys(functions).sort()).toEqual(['alarm', 'slack', 'watch', 'webhook', 'worker']);
     expect(Object.fromEntries(Object.entries(functions).map(([k, f]) => [k, f['handler']]))).toEqual({
       alarm: 'functions/alarm.handler',
       webhook: 'functions/webhook.handler',
       slack: 'functions/slack.handler',
       worker: 'functions/worker.handler',
+      watch: 'functions/watch.handler',
     });
-    expect(sls['provider']).toMatchObject({ name: 'aws', runtime: 'nodejs20.x', architecture: 'arm64' });
+    expect(sls['provider']).toMatchObject({ name: 'aws', runtime: 'nodejs24.x', architecture: 'arm64' });
+    // Powertools (lib/lambda): service name, log level, metrics namespace, secret cache age.
+    expect(sls['provider']['environment']).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: 'leakhound',
+      POWERTOOLS_LOG_LEVEL: '${param:logLevel}',
+      POWERTOOLS_METRICS_NAMESPACE: '${param:metricsNamespace}',
+      POWERTOOLS_PARAMETERS_MAX_AGE: '${param:secretsMaxAgeSeconds}',
+    });
+    expect(sls['params']['default']).toMatchObject({ logLevel: 'INFO', metricsNamespace: 'Leakhound', secretsMaxAgeSeconds: 300 });
     expect(sls['package']['individually']).toBe(true);
     // scripts/build-lambdas.mjs builds each function (minified, code-split ESM, everything
     // bundled; bench/bundles.bench.ts checks the bundles) before packaging, as a plugin.
@@ -45,10 +54,13 @@ describe('serverless.yml', () => {
     expect(sls['package']['patterns']).toEqual(['${param:catalog}']);
   });
 
-  it('builds minified ESM for Node 20, code-split, with nothing left to resolve at run time', () => {
+  it('builds minified ESM for Node 24 (the CLI stays on Node 20), code-split, with nothing left to resolve at run time', () => {
     const script = read('scripts/build-lambdas.mjs');
-    for (const option of [/splitting: true/, /format: 'esm'/, /platform: 'node'/, /target: 'node20'/, /minify: true/, /bundle: true/]) expect(script).toMatch(option);
+    for (const option of [/splitting: true/, /format: 'esm'/, /platform: 'node'/, /target: 'node24'/, /minify: true/, /bundle: true/]) expect(script).toMatch(option);
     expect(script).not.toMatch(/\bexternal:|packages: 'external'/);
+    // The CLI is another matter: it runs on the user's Node, 20.6 or later.
+    expect(read('scripts/build.mjs')).toMatch(/target: 'node20'/);
+    expect((JSON.parse(read('package.json')) as Obj)['engines']['node']).toBe('>=20.6');
   });
 
   it('routes the HTTP API, the alarm topic and the EventBridge rule, and the queue', () => {
@@ -60,6 +72,12 @@ describe('serverless.yml', () => {
     expect(rule).toMatchObject({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: [{ prefix: expect.any(String) }] } });
     const sqs = (functions['worker']!['events'] as Obj[])[0]!['sqs'];
     expect(sqs).toMatchObject({ arn: { 'Fn::GetAtt': ['JobsQueue', 'Arn'] }, functionResponseType: 'ReportBatchItemFailures' });
+    // The watch runs on a schedule (default every 5 minutes), one run at a time, inside a bounded timeout.
+    const watch = functions['watch']!;
+    expect((watch['events'] as Obj[])[0]!['schedule']).toEqual({ rate: '${param:watchSchedule}' });
+    expect(sls['params']['default']['watchSchedule']).toBe('rate(5 minutes)');
+    expect(watch['reservedConcurrency']).toBe(1);
+    expect(watch['timeout']).toBeLessThanOrEqual(300);
   });
 
   it('has the job queue with a DLQ after three receives, and an alarm on the DLQ', () => {

@@ -8,6 +8,7 @@ import { createWebhookApp, type WebhookDeps } from '../../lib/webhook/app.ts';
 import { webhookContext } from '../../lib/wiring/webhook.ts';
 import { GRAFANA_SIGNATURE_HEADER, GRAFANA_TIMESTAMP_HEADER, hmacHex, sourceAuth } from '../../lib/webhook/source-auth.ts';
 import { SnsVerifier } from '../../lib/webhook/sns-signature.ts';
+import { captureStdio } from '../support/stdio.ts';
 import { fixtureText, httpApiEvent, ingestDeps, lambdaContext, TOPIC } from '../support/functions-harness.ts';
 
 const AM_TOKEN = 'am-token-0123456789';
@@ -185,8 +186,16 @@ describe('webhook Lambda handler (API Gateway HTTP API v2 events)', () => {
     webhookContext.set(deps);
     const health = await lambdaHandler(httpApiEvent('GET', '/healthz', null), lambdaContext);
     expect(health.statusCode).toBe(200);
-    const res = await lambdaHandler(httpApiEvent('POST', '/webhooks/alertmanager', fixtureText('alertmanager-v4-mixed.json'), bearer(AM_TOKEN)), lambdaContext);
+    const out = captureStdio();
+    let res: Awaited<ReturnType<typeof lambdaHandler>>;
+    try {
+      res = await lambdaHandler(httpApiEvent('POST', '/webhooks/alertmanager', fixtureText('alertmanager-v4-mixed.json'), bearer(AM_TOKEN)), lambdaContext);
+    } finally {
+      out.restore();
+    }
     expect(res.statusCode).toBe(200);
     expect(queue.jobs.length).toBeGreaterThan(0);
+    // The function's Powertools log: API Gateway's request id is the correlation id.
+    expect(out.json()).toContainEqual(expect.objectContaining({ component: 'webhook', message: 'alerts recorded', correlation_id: 'Jx1AbCdEoAMEV7g=', function_request_id: lambdaContext.awsRequestId }));
   });
 });

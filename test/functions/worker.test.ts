@@ -1,15 +1,18 @@
 // The worker: SQS batches with partial-batch failure reporting (exactly the bad records are
 // retried), triage posted through the poster, resolved and unmapped incidents, remediation jobs.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { handler } from '../../functions/worker.ts';
 import { DirectoryEvidenceStore } from '../../lib/remediation/index.ts';
 import { createJobHandler, type WorkerDeps } from '../../lib/worker/run-job.ts';
-import { workerContext } from '../../lib/wiring/worker.ts';
+import { workerContext, workerLog, workerTelemetry } from '../../lib/wiring/worker.ts';
+import { METRICS } from '../../lib/lambda/meter.ts';
+import { rememberSecrets } from '../../lib/redact/index.ts';
+import { captureStdio } from '../support/stdio.ts';
 import { IncidentPoster } from '../../lib/slack/post/poster.ts';
 import { handleSqsBatch } from '../../lib/jobs/sqs.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
-import { ingestDeps, jobBody, RecordingQueue, RecordingSink, sqsRecord } from '../support/functions-harness.ts';
+import { ingestDeps, jobBody, lambdaContext, RecordingQueue, RecordingSink, sqsRecord } from '../support/functions-harness.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,5 +96,80 @@ describe('worker', () => {
     expect(r.batchItemFailures).toEqual([]);
     expect((await store.getApproval(approval.id))!.state).toBe('failed');
     expect(sink.calls.at(-1)!.text).toMatch(/Restart failed: no kubernetes executor is configured here/);
+  });
+});
+
+// Powertools: the partial batch response (BatchProcessor), the log (Logger, through lib/redact)
+// and the metrics (EMF on stdout, written when the handler ends), seen from outside the process.
+describe('worker on Powertools for AWS Lambda', () => {
+  const triageJob = (incidentId: string | null) => jobBody({ type: 'triage', service: 'billing-api', incidentId, trigger: 'alarm', requestedBy: null });
+
+  it('answers a batch with one failing record with exactly that message id in batchItemFailures', async () => {
+    const { deps, store } = setup();
+    const getIncident = store.getIncident.bind(store);
+    store.getIncident = async (id) => (id === 'billing-api:db-connections-high:broken' ? Promise.reject(new Error('DynamoDB timed out')) : getIncident(id));
+    workerContext.set(deps);
+    const out = captureStdio();
+    let result: SQSBatchResponse;
+    try {
+      result = await handler(event(sqsRecord(triageJob(null), 'msg-1'), sqsRecord(triageJob('billing-api:db-connections-high:broken'), 'msg-2'), sqsRecord(triageJob(null), 'msg-3')), lambdaContext);
+    } finally {
+      out.restore();
+    }
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-2' }]);
+  });
+
+  it('logs JSON lines carrying the record\'s message id as correlation id, with no secret from the error that failed it', async () => {
+    const { deps, store } = setup();
+    const remembered = 'kube-token-9f8e7d6c5b4a39281706';
+    rememberSecrets([remembered]);
+    store.getIncident = async () => {
+      throw new Error(`could not reach postgres://leakhound:Hunter2-Secret-77@orders.internal:5432/orders; Authorization: Bearer ${remembered}`);
+    };
+    workerContext.set({ ...deps, log: workerLog });
+    const out = captureStdio();
+    try {
+      const r = await handler(event(sqsRecord(triageJob('billing-api:db-connections-high:x'), 'msg-secret')), lambdaContext);
+      expect(r.batchItemFailures).toEqual([{ itemIdentifier: 'msg-secret' }]);
+    } finally {
+      out.restore();
+    }
+    const logged = out.json().filter((l) => l['component'] === 'worker');
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: 'WARN',
+        message: 'job failed',
+        kind: 'handler',
+        correlation_id: 'msg-secret',
+        function_request_id: lambdaContext.awsRequestId,
+        cold_start: expect.any(Boolean),
+        reason: expect.stringContaining('could not reach postgres://'),
+      }),
+    );
+    // Every line is JSON; neither the URL's password nor the remembered token is anywhere.
+    const text = out.text();
+    for (const line of text.split('\n').filter(Boolean)) expect(() => JSON.parse(line), line).not.toThrow();
+    expect(text).not.toContain('Hunter2-Secret-77');
+    expect(text).not.toContain(remembered);
+  });
+
+  it('writes the triage metrics (duration, gaps, verdict) in EMF when the batch ends', async () => {
+    const { deps, store } = setup();
+    const { incident } = await store.recordAlarm({ service: 'billing-api', kind: 'db-connections-high', state: 'alarm' });
+    workerContext.set({ ...deps, meter: workerTelemetry.meter });
+    const out = captureStdio();
+    try {
+      const r = await handler(event(sqsRecord(triageJob(incident!.id), 'msg-triage')), lambdaContext);
+      expect(r.batchItemFailures).toEqual([]);
+    } finally {
+      out.restore();
+    }
+    const emf = out.json().filter((l) => typeof l['_aws'] === 'object');
+    const names = emf.flatMap((l) => (l['_aws'] as { CloudWatchMetrics: Array<{ Namespace: string; Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => x.Name)));
+    expect(names).toEqual(expect.arrayContaining([METRICS.triageDuration, METRICS.triageGaps, METRICS.verdicts]));
+    // No database URL in this env: the verdict is unknown, with the gaps that make it so.
+    const verdict = emf.find((l) => l[METRICS.verdicts] !== undefined)!;
+    expect(verdict).toMatchObject({ verdict: 'unknown', service: 'leakhound', [METRICS.verdicts]: 1 });
+    expect(emf.find((l) => l[METRICS.triageGaps] !== undefined)![METRICS.triageGaps]).toBeGreaterThan(0);
   });
 });

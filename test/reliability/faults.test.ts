@@ -31,7 +31,9 @@ import { startDynalite, type Dynalite } from '../support/dynalite.ts';
 import { snsAlarm, startWorker } from '../support/reliability-harness.ts';
 
 const myUp = await mysqlReachable(MARIADB_URL);
-const DEADLINE_S = 3;
+// Generous enough that a machine at load 12 (2 cores, other suites) still answers a fast replica within a
+// target's timeout: the test is about every gap being named by the deadline, not about speed.
+const DEADLINE_S = 5;
 const DEPLOYMENT = '/apis/apps/v1/namespaces/shop/deployments/orders-api';
 
 /** DynamoDB throttling, below the SDK's retry middleware so its retries see it, as in AWS. */
@@ -141,7 +143,7 @@ describe.skipIf(skipUnless(myUp))('faults end to end', () => {
       `defaults:
   slackChannel: "#incidents"
   deadlineSeconds: ${DEADLINE_S}
-  dumps: { timeoutSeconds: 2, maxBytes: 2MiB, concurrency: 8 }
+  dumps: { timeoutSeconds: 3.5, maxBytes: 2MiB, concurrency: 8 }
 services:
   - name: billing-api
     database: { engine: postgres, url: { env: BILLING_DB } }

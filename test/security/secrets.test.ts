@@ -236,6 +236,9 @@ services:
     expect((await store.getApproval(approvalId))!.state).toBe('failed');
     const audit = [...(await store.listAudit(incident.id)), ...(await store.listAudit(null))];
     const approval = (await store.getApproval(approvalId))!;
+    // The evidence page written before the restart: stacks, sessions, timeline (the audit above).
+    const page = Buffer.from((await worker.deps.evidence.get!(incident.id, 'evidence.html')) ?? '').toString('utf8');
+    expect(page).toMatch(/^<!doctype html>/);
     const corpus: Array<[string, string]> = [
       ...slack.calls.map((c): [string, string] => [`slack ${c.method}`, [c.raw, safeDecode(c.raw), JSON.stringify(c.params)].join('\n')]),
       ...answers.map((a, i): [string, string] => [`answer ${i}`, a]),
@@ -244,6 +247,9 @@ services:
       ...printed.map((p): [string, string] => ['console/stdout/stderr', p]),
       ...audit.map((a): [string, string] => [`audit ${a.action}`, JSON.stringify(a)]),
       ['approval history', JSON.stringify(approval.history)],
+      // As written and as a browser shows it (entities decoded).
+      ['evidence page', page],
+      ['evidence page, decoded', page.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!)],
     ];
     const forbidden = [DB_PASSWORD, dbUrl, `${ROLE}:${DB_PASSWORD}`, BOT_TOKEN, SIGNING_SECRET, WEBHOOK_TOKEN, `pprof:${DUMP_PASSWORD}`, DUMP_PASSWORD_2, ...LITERALS, ...Object.values(SHAPED)];
     const found = corpus.flatMap(([where, text]) => forbidden.filter((s) => text.includes(s)).map((s) => `${where}: ${s.slice(0, 14)}… in ${JSON.stringify(text.slice(Math.max(0, text.indexOf(s) - 60), text.indexOf(s) + s.length + 20))}`));
@@ -260,6 +266,9 @@ services:
     expect(slackText).toMatch(/HTTP 500 from the target: internal error: Authorization: Bearer \[redacted\]/);
     expect(slackText).toMatch(/idle in transaction|open transaction/i);
     expect(slackText).toContain('UPDATE lh_accounts_');
+    // The page shows the same evidence: the sessions' fingerprints, the failed replicas, the timeline.
+    expect(page).toContain('UPDATE lh_accounts_');
+    expect(page).toMatch(/restart\.requested/);
     expect(printed.length + logs.worker.lines.length + logs.webhook.lines.length + bolt.warns.length).toBeGreaterThan(5);
     summary.push(`secrets scan: ${corpus.length} items (${slack.calls.length} Slack calls ${JSON.stringify(methods)}, ${answers.length} answers, ${printed.length} console/stream writes, ${Object.values(logs).reduce((n, l) => n + l.lines.length, 0)} JSON log lines, ${bolt.warns.length + bolt.errors.length} Bolt log lines, ${audit.length} audit entries); ${forbidden.length} secrets and literals; found ${found.length}`);
   });

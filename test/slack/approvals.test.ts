@@ -158,6 +158,8 @@ describe('approval', () => {
     // 40 distinct clicks: one won, 39 were told privately; the 10 retries did nothing at all.
     expect(ephemerals().filter((e) => e.text.includes('already decided'))).toHaveLength(39);
     expect(audit.filter((a) => a.action === 'restart.approve-refused')).toHaveLength(39);
+    // The Approvals metric says the same: one request, one approval, 39 refusals.
+    expect(h.meter.totals).toEqual({ 'Approvals requested': 1, 'Approvals approved': 1, 'Approvals refused': 39 });
     expect(messageToText({ text: h.slack.messages.get(request.ts)!.text, blocks: h.slack.messages.get(request.ts)!.blocks as never })).toContain(`Approved by @${approval.history[0]!.actor}`);
   });
 

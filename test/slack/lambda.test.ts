@@ -6,6 +6,7 @@ import { messageToText } from '../../lib/slack/render/console-text.ts';
 import { ACTIONS } from '../../lib/slack/render/action-ids.ts';
 import { SIGNING_SECRET, apiGatewayEvent, blockActionBody, commandBody, sign } from '../support/slack-events.ts';
 import { harness, type Harness } from '../support/slack-harness.ts';
+import { captureStdio } from '../support/stdio.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -211,17 +212,22 @@ describe('functions/slack.ts', () => {
   it('a container without its configuration answers 500 and says why in the log, without crashing', async () => {
     const saved = { ...process.env };
     for (const k of ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'LEAKHOUND_CONFIG', 'LEAKHOUND_TABLE', 'LEAKHOUND_QUEUE_URL']) delete process.env[k];
-    const errors: string[] = [];
-    const orig = console.error;
-    console.error = (...a: unknown[]) => void errors.push(a.join(' '));
+    const out = captureStdio();
     try {
       const { handler } = await import('../../functions/slack.ts');
       expect(handler.length).toBe(2);
       const res = await handler(apiGatewayEvent(commandBody('help')), {});
       expect(res.statusCode).toBe(500);
-      expect(errors.join('\n')).toContain('not configured: missing or invalid: SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, LEAKHOUND_CONFIG, LEAKHOUND_TABLE, LEAKHOUND_QUEUE_URL');
+      expect(out.json()).toContainEqual(
+        expect.objectContaining({
+          level: 'ERROR',
+          component: 'slack',
+          message: 'not configured',
+          reason: expect.stringContaining('missing or invalid: SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, LEAKHOUND_CONFIG, LEAKHOUND_TABLE, LEAKHOUND_QUEUE_URL'),
+        }),
+      );
     } finally {
-      console.error = orig;
+      out.restore();
       process.env = saved;
     }
   });

@@ -127,7 +127,7 @@ describe.each(implementations)('%s', (_name, make) => {
       const open = await h.store.listOpenIncidents();
       expect(open).toHaveLength(1);
       expect(open[0]!.alarmCount).toBe(1000);
-    }, 30_000);
+    }, 120_000); // a correctness test: 1000 conditional writes on a loaded machine can take long
 
     it('concurrent re-fires long after resolution start exactly one new incident', async () => {
       const old = (await fire(h.store, T0)).incident!.id;

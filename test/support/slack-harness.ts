@@ -6,6 +6,7 @@ import { InProcessJobQueue } from '../../lib/jobs/in-process.ts';
 import type { Job, JobInput, JobQueue } from '../../lib/jobs/model.ts';
 import { fingerprint } from '../../lib/sessions/fingerprint.ts';
 import { createSlackLambdaHandler, type AwsEvent, type AwsResponse } from '../../lib/slack/app/lambda-receiver.ts';
+import type { Meter } from '../../lib/lambda/meter.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
 import type { Report } from '../../lib/triage/report.ts';
 import { BOT_TOKEN, SIGNING_SECRET, apiGatewayEvent } from './slack-events.ts';
@@ -209,6 +210,8 @@ export interface Harness {
   clock: { now: number };
   /** What the Slack app logged at warn and error level. */
   logger: ReturnType<typeof quietLogger>;
+  /** What the Slack app counted (approvals), as `name outcome` → total. */
+  meter: Meter & { totals: Record<string, number> };
   handler: (event: AwsEvent) => Promise<AwsResponse>;
   send: (body: string, options?: Parameters<typeof apiGatewayEvent>[1]) => Promise<AwsResponse>;
   close: () => Promise<void>;
@@ -222,6 +225,15 @@ export async function harness(): Promise<Harness> {
   const queue = new RecordingQueue();
   const catalog = testCatalog();
   const logger = quietLogger();
+  const totals: Record<string, number> = {};
+  const meter: Harness['meter'] = {
+    totals,
+    count: (name, value = 1, dimension) => {
+      const key = dimension ? `${name} ${dimension[1]}` : name;
+      totals[key] = (totals[key] ?? 0) + value;
+    },
+    milliseconds: () => {},
+  };
   const lambda = createSlackLambdaHandler({
     signingSecret: SIGNING_SECRET,
     token: BOT_TOKEN,
@@ -232,6 +244,7 @@ export async function harness(): Promise<Harness> {
     now: () => clock.now,
     secrets: [DB_PASSWORD],
     logger,
+    meter,
   });
   const handler = (event: AwsEvent) => lambda(event, {});
   return {
@@ -241,6 +254,7 @@ export async function harness(): Promise<Harness> {
     catalog,
     clock,
     logger,
+    meter,
     handler,
     send: (body, options) => handler(apiGatewayEvent(body, options)),
     close: async () => {

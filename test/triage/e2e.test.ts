@@ -8,7 +8,8 @@ import { parseAlerts } from '../../lib/alerts/index.ts';
 import { loadCatalog, type Catalog } from '../../lib/catalog/index.ts';
 import { rdsConnectionsAlarmEvent } from '../../lib/demo/alarm.ts';
 import { triageAlert, type Report } from '../../lib/triage/index.ts';
-import { buildGoService, goVersion, leaks, startGoService, type GoService, type ParkedRequest } from '../../lib/demo/run-goservice.ts';
+import { buildGoService, goVersion, type GoService, type ParkedRequest } from '../../lib/demo/run-goservice.ts';
+import { startLeakingBillingApi } from '../support/leaking-incident.ts';
 import { createScratchDb, isPostgresAvailable, type ScratchDb } from '../support/scratch-db.ts';
 import { runCli } from '../support/cli.ts';
 
@@ -28,11 +29,9 @@ describe.runIf(required || (go !== null && pgUp))('alarm in, Report out (Go serv
     if (!pgUp) throw new Error('LEAKHOUND_REQUIRE_ALL is set but PostgreSQL is not reachable on 127.0.0.1:5432');
     await buildGoService();
     db = await createScratchDb();
-    svc = await startGoService({ dsn: db.dsn, maxOpen: 4 }); // 3 leaked tx + 1 leaked rows fill it
-    for (let i = 0; i < 3; i++) await leaks.transfer(svc);
-    await leaks.export(svc);
-    for (let i = 0; i < 3; i++) parked.push(leaks.parkOrders(svc, `customer-${i}`));
-    await svc.waitFor('callers parked', async () => (await svc!.stats()).waitCount >= 3);
+    const leaking = await startLeakingBillingApi(db.dsn);
+    svc = leaking.svc;
+    parked.push(...leaking.parked);
     env.E2E_DATABASE_URL = db.dsn;
     const dir = mkdtempSync(join(tmpdir(), 'lh-triage-'));
     catalogPath = join(dir, 'leakhound.yml');

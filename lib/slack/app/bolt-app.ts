@@ -7,6 +7,7 @@ import { redact } from '../../redact/index.ts';
 import { App, LogLevel, type Logger, type Receiver } from '@slack/bolt';
 import { z } from 'zod';
 import type { Catalog } from '../../catalog/index.ts';
+import type { Meter } from '../../lambda/index.ts';
 import type { Store } from '../../store/index.ts';
 import { LISTENER_RETRY, createSlackClient } from '../post/web-client.ts';
 import { parseLeakCommand, serviceNames } from './leak-command.ts';
@@ -18,7 +19,11 @@ import { PosterNotifier } from '../post/notify.ts';
 import type { JobQueue, Notifier } from './notifier.ts';
 import { IncidentPoster } from '../post/poster.ts';
 import { WebApiSink, redactMessage } from '../post/sink.ts';
+import { onPostmortemClick, queuePostmortem } from './postmortem.ts';
 import { UsergroupMembers } from './usergroups.ts';
+import type { PageLinker } from '../../evidence-page/index.ts';
+import { pageAnswer } from '../render/evidence-page-note.ts';
+import { PAGE_BUTTON_ACTION } from '../../evidence-page/index.ts';
 
 export interface SlackAppOptions {
   receiver: Receiver;
@@ -42,6 +47,10 @@ export interface SlackAppOptions {
   now?: () => number;
   logger?: Logger;
   logLevel?: LogLevel;
+  /** Approvals requested and decided (Powertools Metrics in Lambda). */
+  meter?: Meter;
+  /** Issues links to evidence pages (`/leak evidence`); without it the command says it is not set up. */
+  pageLinker?: PageLinker | null;
 }
 
 /** Slack retries are delivered within minutes; a claimed request id is remembered for 10. */
@@ -131,6 +140,7 @@ export function createSlackApp(options: SlackAppOptions): App {
     catalog: options.catalog,
     isMember: usergroups.isMember,
     now: options.now ?? Date.now,
+    ...(options.meter ? { meter: options.meter } : {}),
   };
   const claim = (key: string) => options.store.claim(key, REQUEST_CLAIM_SECONDS);
   // An ephemeral answer in a command's ack: it echoes what was typed, so the same last fence as
@@ -149,6 +159,20 @@ export function createSlackApp(options: SlackAppOptions): App {
     }
   };
 
+  /** `/leak evidence <incident>`: a fresh bounded link, audited (who asked for which incident's evidence). */
+  const evidenceLink = async (incident: string | null, user: string): Promise<SlackMessage> => {
+    if (!incident) return renderError('Usage: /leak evidence <incident id> (the id is in the incident message and in /leak status).');
+    if (!options.pageLinker) return renderError('Evidence pages are not set up here (no evidence bucket).');
+    try {
+      const page = await inBudget(budget, options.pageLinker.link(incident), 'evidence link');
+      await auditRefusal({ actor: user, action: 'evidence.link', target: `incident ${incident}`, incidentId: incident, result: page ? `issued${page.expiresAt ? `, valid until ${page.expiresAt}` : ''}` : 'no page' });
+      return pageAnswer(incident, page);
+    } catch (err) {
+      logger.error(`/leak evidence failed: ${errorMessage(err)}`);
+      return renderError('Leakhound could not read the evidence bucket; try again in a minute.');
+    }
+  };
+
   app.command('/leak', async ({ command, ack }) => {
     const parsed = commandSchema.safeParse(command);
     if (!parsed.success) {
@@ -161,6 +185,8 @@ export function createSlackApp(options: SlackAppOptions): App {
     switch (cmd.kind) {
       case 'help':
         return ack(ephemeral(renderHelp(names)));
+      case 'evidence':
+        return ack(ephemeral(await evidenceLink(cmd.incident, c.user_id)));
       case 'unknown-subcommand':
         return ack(ephemeral(renderUnknownSubcommand(cmd.given, names)));
       case 'unknown-service':
@@ -180,11 +206,12 @@ export function createSlackApp(options: SlackAppOptions): App {
           if (cmd.kind === 'status') return renderStatus(await options.store.listOpenIncidents());
           if (!(await claim(key))) return plainMessage('Already on it (Slack delivered this command twice).');
           const click: Click = { source: 'command', user: c.user_id, channel: c.channel_id, messageTs: null, threadTs: null, ephemeral: true };
+          if (cmd.kind === 'postmortem') return queuePostmortem(deps, cmd.target, click);
           if (cmd.subcommand === 'restart') return (await requestRestart(deps, { kind: 'service', name: cmd.service.name }, click)) ?? plainMessage('Restart requested.');
           const scope = cmd.subcommand === 'triage' ? 'full' : cmd.subcommand;
           return queueTriage(deps, { service: cmd.service, scope, trigger: 'command', user: c.user_id, channel: c.channel_id });
         })(),
-        `/leak ${cmd.kind === 'status' ? 'status' : cmd.subcommand}`,
+        `/leak ${cmd.kind === 'service' ? cmd.subcommand : cmd.kind}`,
       );
     } catch (err) {
       logger.error(`/leak failed: ${errorMessage(err)}`);
@@ -239,7 +266,13 @@ export function createSlackApp(options: SlackAppOptions): App {
   onButton(ACTIONS.rerun, ['incident', 'service'], (t, click) => onRerun(deps, t, click));
   onButton(ACTIONS.silence, ['incident'], (t, click) => onSilence(deps, t, click));
   onButton(ACTIONS.approve, ['approval'], (t, click) => decide(deps, (t as { id: string }).id, 'approve', click));
+  onButton(ACTIONS.postmortem, ['incident'], (t, click) => onPostmortemClick(deps, t, click));
   onButton(ACTIONS.deny, ['approval'], (t, click) => decide(deps, (t as { id: string }).id, 'deny', click));
+
+  // A link button opens the page in the browser; Slack still sends the click, which needs only an ack.
+  app.action({ type: 'block_actions', action_id: PAGE_BUTTON_ACTION }, async ({ ack }) => {
+    await ack();
+  });
 
   app.error(async (err) => {
     logger.error(`slack app error: ${errorMessage(err)}`);

@@ -8,6 +8,7 @@
 // double clicks, two approvers at once and retried requests give exactly one.
 import type { Catalog, Service } from '../../catalog/index.ts';
 import { decideApproval, type ApprovalRefusal } from '../../remediation/index.ts';
+import { METRICS, type Meter } from '../../lambda/index.ts';
 import type { Approval, Incident, Store } from '../../store/index.ts';
 import type { ServiceSubcommand } from './leak-command.ts';
 import type { ButtonTarget } from '../render/action-ids.ts';
@@ -34,6 +35,8 @@ export interface InteractionDeps {
   catalog: Catalog;
   isMember: (userId: string, usergroupId: string) => Promise<boolean>;
   now: () => number;
+  /** Counts approvals requested and decided (Powertools Metrics in Lambda); default none. */
+  meter?: Meter;
 }
 
 /** Who clicked, and where the clicked message is (to update it and to answer in its thread). */
@@ -195,6 +198,7 @@ export async function requestRestart(deps: InteractionDeps, target: ButtonTarget
   });
   const d = describeSubject(approval.subject);
   await deps.store.appendAudit({ actor: click.user, action: 'restart.requested', target: d.target, incidentId: approval.incidentId, result: `ok: ${approval.id}` });
+  deps.meter?.count(METRICS.approvals, 1, ['outcome', 'requested']);
   const request = renderApprovalRequest(viewOf(approval, service));
   const where: Notification = incident ? { to: 'thread', incidentId: incident.id, message: request } : { to: 'channel', channel: service.slackChannel, message: request };
   await notify(deps, [where]);
@@ -222,8 +226,14 @@ function requestUpdate(approval: Approval, service: Service, click: Click): Noti
 
 export type DecisionOutcome = { result: 'approved'; jobQueued: boolean } | { result: 'denied' } | { result: 'refused'; reason: ApprovalRefusal | 'unknown-request' };
 
-/** Approve or Deny on a request. */
+/** Approve or Deny on a request; counted by its outcome (approved, denied, refused). */
 export async function decide(deps: InteractionDeps, approvalId: string, choice: 'approve' | 'deny', click: Click): Promise<DecisionOutcome> {
+  const outcome = await decideOnce(deps, approvalId, choice, click);
+  deps.meter?.count(METRICS.approvals, 1, ['outcome', outcome.result]);
+  return outcome;
+}
+
+async function decideOnce(deps: InteractionDeps, approvalId: string, choice: 'approve' | 'deny', click: Click): Promise<DecisionOutcome> {
   const approval = await deps.store.getApproval(approvalId);
   const service = approval ? findService(deps.catalog, approval.service) : null;
   if (!approval || !service) {

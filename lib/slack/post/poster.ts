@@ -150,6 +150,13 @@ export class IncidentPoster {
     await this.pacer.schedule(channel, () => this.sink.update(channel, ts, message), `update:${channel}:${ts}`);
   }
 
+  /** A file in the incident's thread (a postmortem draft), paced with the thread's other writes. */
+  async file(incident: Incident, file: { filename: string; title: string; data: Uint8Array }): Promise<SlackThread> {
+    const thread = (await this.threadOf(incident)) ?? (await this.top(incident, renderProgress({ service: incident.service, incidentId: incident.id, steps: [] })));
+    await this.pacer.schedule(this.lane(incident), () => this.sink.upload({ channel: thread.channel, threadTs: thread.ts, filename: file.filename, title: file.title, altText: file.title, data: file.data }));
+    return thread;
+  }
+
   /** Waits for every paced write (a Lambda worker calls this before it returns). */
   async flush(): Promise<void> {
     while (this.inflight.size) await Promise.all([...this.inflight]);

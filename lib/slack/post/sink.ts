@@ -1,5 +1,6 @@
 // Where Slack messages go: the Web API (WebApiSink) or the terminal (ConsoleSink, for npm run dev,
 // the demo and the CLI: it prints exactly what Slack would get, as readable text).
+import { isPresignedPageUrl, PAGE_BUTTON_ACTION } from '../../evidence-page/index.ts';
 import type { WebClient } from '@slack/web-api';
 import { escapeControlKeepLines, redactDeep } from '../../redact/index.ts';
 import { messageToText } from '../render/console-text.ts';
@@ -38,7 +39,21 @@ const ID_KEYS: ReadonlySet<string> = new Set(['value', 'action_id', 'block_id', 
  * this catches what a renderer forgot.
  */
 export function redactMessage(message: SlackMessage, secrets: readonly string[] = []): SlackMessage {
-  return redactDeep(message, { known: secrets.filter((s) => s.length >= 6), skipKeys: ID_KEYS });
+  const clean = redactDeep(message, { known: secrets.filter((s) => s.length >= 6), skipKeys: ID_KEYS });
+  return keepPageLinks(message, clean);
+}
+
+/** The evidence page's presigned link survives in a link button's `url`, and nowhere else (lib/evidence-page/link.ts). */
+function keepPageLinks(original: SlackMessage, clean: SlackMessage): SlackMessage {
+  original.blocks.forEach((block, i) => {
+    if (block.type !== 'actions') return;
+    block.elements.forEach((el, j) => {
+      if (el.type !== 'button' || el.action_id !== PAGE_BUTTON_ACTION || !el.url || !isPresignedPageUrl(el.url)) return;
+      const target = (clean.blocks[i] as typeof block).elements[j] as typeof el;
+      target.url = el.url;
+    });
+  });
+  return clean;
 }
 
 export interface WebApiSinkOptions {

@@ -10,6 +10,7 @@ export const ACTIONS = {
   silence: 'leak_silence',
   approve: 'leak_approve',
   deny: 'leak_deny',
+  postmortem: 'leak_postmortem',
 } as const;
 
 export type ActionName = keyof typeof ACTIONS;

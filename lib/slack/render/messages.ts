@@ -59,6 +59,8 @@ export function renderResolved(raw: ResolvedView): SlackMessage {
         .join('\n'),
     ),
     context(`Incident ${code(i.id)}`, `fired ${plural(i.alarmCount, 'time')}${i.reopenCount ? `, reopened ${i.reopenCount}×` : ''}`, 'the thread keeps the evidence'),
+    // Once it is over, the write-up: a Markdown draft posted as a file in the thread.
+    actions('leak_resolved', [button({ actionId: ACTIONS.postmortem, text: 'Draft postmortem', value: encodeTarget({ kind: 'incident', id: i.id }) })]),
   ];
   return message(safe(`${i.service}: resolved`), blocks, incidentMetadata(i.id, { service: i.service, state: 'resolved' }));
 }
@@ -189,13 +191,15 @@ export function renderApprovalStep(rawView: ApprovalView, rawStep: ApprovalStepN
 // ---------------------------------------------------------------------------------------------
 // /leak answers (ephemeral)
 
-export const SUBCOMMANDS = ['triage', 'sessions', 'dump', 'restart', 'status', 'help'] as const;
+export const SUBCOMMANDS = ['triage', 'sessions', 'dump', 'restart', 'postmortem', 'evidence', 'status', 'help'] as const;
 
 const USAGE = [
   `${code('/leak triage <service>')}: sessions, dumps and metrics under one deadline; names the culprit`,
   `${code('/leak sessions <service>')}: who holds the database connections, for how long`,
   `${code('/leak dump <service>')}: goroutine dumps of every replica, leak signatures`,
   `${code('/leak restart <service>')}: ask for a restart (a second approver must agree)`,
+  `${code('/leak postmortem <service|incident>')}: a Markdown postmortem draft of the latest (or named) incident, as a file in its thread`,
+  `${code('/leak evidence <incident>')}: a new link to the incident's evidence page`,
   `${code('/leak status')}: open incidents`,
   `${code('/leak help')}: this`,
 ];

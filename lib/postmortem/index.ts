@@ -1,0 +1,6 @@
+// Public surface of the postmortem draft.
+export { draftPostmortem, formatDuration, type Postmortem, type PostmortemInput } from './draft.ts';
+export { followUpsFor } from './follow-ups.ts';
+export { generatePostmortem, findIncident, POSTMORTEM_FILE, type PostmortemDeps, type PostmortemResult } from './generate.ts';
+export { DirectoryEvidenceReader, S3EvidenceReader, type EvidenceReader } from './evidence.ts';
+export { runPostmortemJob } from './job.ts';
