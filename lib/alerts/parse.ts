@@ -14,19 +14,24 @@ import { isWebhookWithAlerts, looksLikeGrafana, parseAlertmanagerWebhook, parseG
 import { isRecord, parseJson } from './values.ts';
 import { errorMessage } from '../errors/index.ts';
 
-const PARSERS: Record<AlertSource, (input: unknown) => SourceParse> = {
-  'cloudwatch-sns': parseSnsAlarm,
-  'cloudwatch-eventbridge': parseEventBridgeAlarm,
-  alertmanager: parseAlertmanagerWebhook,
-  grafana: parseGrafanaWebhook,
-};
+// One row per alert source: how its payload is recognised and how it is parsed. A new source is
+// a parser module, its name in ALERT_SOURCES (model.ts) and a row here; the compiler rejects a
+// named source without a row. Detection tries the sources in ALERT_SOURCES order.
+interface SourceRow {
+  detects(input: Record<string, unknown>): boolean;
+  parse(input: unknown): SourceParse;
+}
+
+const SOURCES = {
+  'cloudwatch-sns': { detects: (i) => isSnsLambdaEvent(i) || isSnsNotification(i) || isAlarmMessage(i), parse: parseSnsAlarm },
+  'cloudwatch-eventbridge': { detects: isEventBridgeEvent, parse: parseEventBridgeAlarm },
+  alertmanager: { detects: (i) => isWebhookWithAlerts(i) && !looksLikeGrafana(i), parse: parseAlertmanagerWebhook },
+  grafana: { detects: (i) => isWebhookWithAlerts(i) && looksLikeGrafana(i), parse: parseGrafanaWebhook },
+} satisfies Record<AlertSource, SourceRow>;
 
 export function detectSource(input: unknown): AlertSource | null {
   if (!isRecord(input)) return null;
-  if (isSnsLambdaEvent(input) || isSnsNotification(input) || isAlarmMessage(input)) return 'cloudwatch-sns';
-  if (isEventBridgeEvent(input)) return 'cloudwatch-eventbridge';
-  if (isWebhookWithAlerts(input)) return looksLikeGrafana(input) ? 'grafana' : 'alertmanager';
-  return null;
+  return ALERT_SOURCES.find((source) => SOURCES[source].detects(input)) ?? null;
 }
 
 /**
@@ -65,7 +70,7 @@ function parseUnsafe(input: unknown, hint: AlertSource | undefined): ParseAlerts
       },
     ]);
   }
-  const result = PARSERS[source](payload);
+  const result = SOURCES[source].parse(payload);
   if (!result.ok) return failure(source, result.issues);
   return { ok: true, source, alerts: result.alerts };
 }

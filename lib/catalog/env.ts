@@ -1,7 +1,7 @@
 // Environment overrides, applied to the raw file before validation so a bad value is reported
 // like any other, naming the variable that set it. Only operational knobs live here; who may
 // approve a restart and what may be fetched stay in the reviewed catalog file.
-import { formatPath } from '../alerts/field-issues.ts';
+import { formatPath } from '../alerts/index.ts';
 import type { Env } from './model.ts';
 
 interface Override {

@@ -1,7 +1,7 @@
 // Which services an alert concerns. A shared database's alarm concerns every service on it;
 // one ALB alarm may concern several services behind it; no match means "unmapped", reported
 // to the default channel rather than dropped.
-import type { Alert, AlertSignal } from '../alerts/model.ts';
+import type { Alert, AlertSignal } from '../alerts/index.ts';
 import type { Catalog, Service } from './model.ts';
 
 export type MatchReason = 'name' | 'labels' | 'dimensions';

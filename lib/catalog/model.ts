@@ -1,6 +1,6 @@
 // The validated, normalised service catalog. Defaults are applied and references resolved, so
 // consumers never look at the raw file or fall back to defaults themselves.
-import type { AlertSignal } from '../alerts/model.ts';
+import type { AlertSignal } from '../alerts/index.ts';
 import type { RestartTarget } from './restart-target.ts';
 
 export type DatabaseEngine = 'postgres' | 'mysql';

@@ -2,7 +2,7 @@
 // validate, and normalise. Every problem names the file, line, field path and what is wrong.
 import { readFile, stat } from 'node:fs/promises';
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
-import { formatPath, formatZodIssue } from '../alerts/field-issues.ts';
+import { formatPath, formatZodIssue } from '../alerts/index.ts';
 import { envOverrides } from './env.ts';
 import { buildCatalog } from './normalise.ts';
 import { catalogFileSchema } from './schema.ts';

@@ -1,8 +1,20 @@
 // Text rendering of an analysis for a person at 3 a.m.: the verdict first, then the evidence.
-import { describeCulprit, formatLabels, shortFile, signatureByKind, type Finding, type StackGroup } from '../goroutines/index.ts';
-import type { Analysis } from './analyze.ts';
-import { dominantState } from './analyze.ts';
+import { describeCulprit, formatLabels, shortFile, signatureByKind, type Dump, type DumpDiff, type Finding, type StackGroup } from '../goroutines/index.ts';
+import { dominantState } from '../goroutines/index.ts';
 import { inputName } from './output.ts';
+
+export interface AnalyzedInput {
+  source: string;
+  dump: Dump;
+}
+
+export interface Analysis {
+  inputs: AnalyzedInput[];
+  /** All inputs merged: replicas of one service read as one. */
+  merged: Dump;
+  findings: Finding[];
+  diff: DumpDiff | null;
+}
 
 const headline = (kind: Finding['kind']): string => signatureByKind(kind).title.toUpperCase();
 

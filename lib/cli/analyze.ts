@@ -12,28 +12,16 @@ import {
   type Finding,
 } from '../goroutines/index.ts';
 import { describeError } from '../errors/index.ts';
-import { dominantState } from '../goroutines/grouping.ts';
-import { renderEvidencePage } from '../evidence-page/render.ts';
-import { writePageFile } from '../evidence-page/file.ts';
+import { dominantState } from '../goroutines/index.ts';
+import { renderEvidencePage } from '../evidence-page/index.ts';
+import { writePageFile } from '../evidence-page/index.ts';
 
 export { dominantState };
 import { oneOf, parseCliArgs, parseDuration } from './args.ts';
 import { CliError } from './errors.ts';
-import { renderAnalysisText } from './analyze-text.ts';
+import { renderAnalysisText, type Analysis, type AnalyzedInput } from './analyze-text.ts';
 import { inputName, terminalJson, terminalText } from './output.ts';
 
-export interface AnalyzedInput {
-  source: string;
-  dump: Dump;
-}
-
-export interface Analysis {
-  inputs: AnalyzedInput[];
-  /** All inputs merged: replicas of one service read as one. */
-  merged: Dump;
-  findings: Finding[];
-  diff: DumpDiff | null;
-}
 
 const HELP = `usage: leakhound analyze <file-or-url>... [--format text|json] [--base <earlier-dump>] [--timeout 15s] [--html <out>]
 

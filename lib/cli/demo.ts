@@ -4,8 +4,8 @@
 // Report printed. Cleans up after itself, also on Ctrl-C.
 import { z } from 'zod';
 import { parseAlerts } from '../alerts/index.ts';
-import { rdsConnectionsAlarmEvent } from '../demo/alarm.ts';
-import { DEMO_MAX_CONNECTIONS, DEMO_MIN_AGE_MS, DEMO_RDS_INSTANCE, startDemoEnvironment, type DemoEnvironment } from '../demo/environment.ts';
+import { rdsConnectionsAlarmEvent } from '../demo/index.ts';
+import { DEMO_MAX_CONNECTIONS, DEMO_MIN_AGE_MS, DEMO_RDS_INSTANCE, startDemoEnvironment, type DemoEnvironment } from '../demo/index.ts';
 import { triageAlert } from '../triage/index.ts';
 import { parseCliArgs, validOptions } from './args.ts';
 import { CliError } from './errors.ts';

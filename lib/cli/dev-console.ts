@@ -2,14 +2,14 @@
 // button click) or CloudWatch (an alarm) would deliver, handed to the same Bolt listeners and the
 // same worker as production; every message they send is printed as Slack would show it.
 import { z } from 'zod';
-import type { Catalog } from '../catalog/model.ts';
-import { createSlackApp } from '../slack/app/bolt-app.ts';
-import { ACTIONS, type ActionName } from '../slack/render/action-ids.ts';
-import { LocalReceiver, localClick, localCommand, type ButtonPlace } from '../slack/app/local-receiver.ts';
-import type { SlackMessage } from '../slack/render/block-kit.ts';
-import { PosterNotifier } from '../slack/post/notify.ts';
-import type { FileUpload, PostTarget, SlackSink } from '../slack/post/sink.ts';
-import type { Store } from '../store/model.ts';
+import type { Catalog } from '../catalog/index.ts';
+import { createSlackApp } from '../slack/index.ts';
+import { ACTIONS, type ActionName } from '../slack/index.ts';
+import { LocalReceiver, localClick, localCommand, type ButtonPlace } from '../slack/index.ts';
+import type { SlackMessage } from '../slack/index.ts';
+import { PosterNotifier } from '../slack/index.ts';
+import type { FileUpload, PostTarget, SlackSink } from '../slack/index.ts';
+import type { Store } from '../store/index.ts';
 import { CliError } from './errors.ts';
 import type { LocalWorker } from './local-worker.ts';
 import { errorMessage } from '../errors/index.ts';

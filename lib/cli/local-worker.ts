@@ -2,21 +2,21 @@
 // on the in-process queue instead of SQS, with what this machine has: evidence in a directory,
 // restarts by command, Kubernetes (the kubeconfig's context) or ECS (with AWS credentials),
 // CloudWatch with AWS credentials. Alarms typed on the console take the alarm function's path.
-import type { Catalog } from '../catalog/model.ts';
-import { DirectoryPageLinker } from '../evidence-page/link.ts';
-import { InProcessJobQueue } from '../jobs/in-process.ts';
+import type { Catalog } from '../catalog/index.ts';
+import { DirectoryPageLinker } from '../evidence-page/index.ts';
+import { InProcessJobQueue } from '../jobs/index.ts';
 import { CommandExecutor, DEFAULT_VERIFICATION, DirectoryEvidenceStore, EcsExecutor, KubernetesExecutor } from '../remediation/index.ts';
-import { recordServiceAlarm, type RouteOutcome } from '../intake/ingest.ts';
-import { createJobHandler, type VerificationSchedule, type WorkerDeps } from '../worker/run-job.ts';
-import type { Log } from '../lambda/log.ts';
-import type { PacerOptions } from '../slack/post/pacer.ts';
-import { IncidentPoster } from '../slack/post/poster.ts';
-import type { SlackSink } from '../slack/post/sink.ts';
-import type { Store } from '../store/model.ts';
+import { recordServiceAlarm, type RouteOutcome } from '../intake/index.ts';
+import { createJobHandler, type VerificationSchedule, type WorkerDeps } from '../worker/index.ts';
+import type { Log } from '../lambda/index.ts';
+import type { PacerOptions } from '../slack/index.ts';
+import { IncidentPoster } from '../slack/index.ts';
+import type { SlackSink } from '../slack/index.ts';
+import type { Store } from '../store/index.ts';
 import { cloudwatchFromEnv } from './inputs.ts';
-import { DirectoryEvidenceReader } from '../postmortem/evidence.ts';
-import type { WatchStore } from '../store/watch-model.ts';
-import { markRestartHook } from '../watch/restart-mark.ts';
+import { DirectoryEvidenceReader } from '../postmortem/index.ts';
+import type { WatchStore } from '../store/index.ts';
+import { markRestartHook } from '../watch/index.ts';
 import { errorMessage } from '../errors/index.ts';
 
 export interface LocalWorkerOptions {

@@ -1,7 +1,7 @@
 // A triage Report as terminal text: verdict first, then capacity, findings with their evidence,
 // the replicas, what could not be read, and what to do.
 import type { Report } from '../triage/index.ts';
-import { alignColumns, poolerLines, replicaTableRows, restsOnSentence, sessionsSentence } from '../triage/present.ts';
+import { alignColumns, poolerLines, replicaTableRows, restsOnSentence, sessionsSentence } from '../triage/index.ts';
 
 const MAX_FINDINGS = 6;
 

@@ -1,7 +1,7 @@
 // `leakhound sessions`: who holds the database's connections, for how long, doing what.
 // Text is for a person at 3 a.m.: the verdict on the first line, then compact evidence.
 import { formatAge, takeSnapshot, verdictOf, type Snapshot, type SessionGroup, type SessionState, type Verdict } from '../sessions/index.ts';
-import { DatabaseUrlError, parseDatabaseUrl } from '../sessions/target.ts';
+import { DatabaseUrlError, parseDatabaseUrl } from '../sessions/index.ts';
 import { oneOf, parseCliArgs, parseDuration } from './args.ts';
 import { CliError } from './errors.ts';
 import { terminalJson, terminalText } from './output.ts';

@@ -1,7 +1,7 @@
 // The worker's Log (lib/lambda/log.ts writes JSON lines for CloudWatch Logs Insights) as one
 // readable line per event for a terminal: warnings and errors, info only when asked for. Text is
 // redacted and clipped the same way.
-import { logText, type Fields, type Log } from '../lambda/log.ts';
+import { logText, type Fields, type Log } from '../lambda/index.ts';
 
 export interface TextLogOptions {
   write?: (line: string) => void;

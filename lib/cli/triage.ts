@@ -6,9 +6,9 @@ import { CliError } from './errors.ts';
 import { terminalJson, terminalText } from './output.ts';
 import { alertsFromFile, catalogOrFail, cloudwatchFromEnv } from './inputs.ts';
 import { renderReportText } from './report-text.ts';
-import { renderEvidencePage } from '../evidence-page/render.ts';
-import { pagePathFor, writePageFile } from '../evidence-page/file.ts';
-import type { TriageOptions } from '../triage/triage.ts';
+import { renderEvidencePage } from '../evidence-page/index.ts';
+import { pagePathFor, writePageFile } from '../evidence-page/index.ts';
+import type { TriageOptions } from '../triage/index.ts';
 
 const HELP = `usage: leakhound triage --config <file> --service <name> [--alert <file>] [options]
        leakhound triage --config <file> --alert <file> [options]

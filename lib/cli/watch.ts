@@ -4,8 +4,8 @@
 // or came back after a restart, then one line per service.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConsoleSink } from '../slack/post/sink.ts';
-import { MemoryWatchStore } from '../store/watch-memory.ts';
+import { ConsoleSink } from '../slack/index.ts';
+import { MemoryWatchStore } from '../store/index.ts';
 import { formatHours, runWatch, type ServiceOutcome, type WatchRunResult } from '../watch/index.ts';
 import { durationOption, oneOf, parseCliArgs, validOptions } from './args.ts';
 import { CliError } from './errors.ts';

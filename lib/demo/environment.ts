@@ -5,8 +5,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalog, type Catalog } from '../catalog/index.ts';
-import { startEmbeddedPostgres, type RunningPostgres } from '../localdb/embedded-postgres.ts';
-import { ownName, sweepLeftovers } from '../localdb/leftovers.ts';
+import { startEmbeddedPostgres, type RunningPostgres } from '../localdb/index.ts';
+import { ownName, sweepLeftovers } from '../localdb/index.ts';
 import { loadSchema, startLeakyService, type LeakyService } from './leaky-service.ts';
 
 // 9 less PostgreSQL's 3 superuser slots leaves 6 for applications: exactly billing-api's pool,

@@ -2,11 +2,11 @@
 // restart (the timeline so far, the graph), then again after the final verification check, from
 // the evidence already stored, with the readings after the remedy and the whole timeline.
 import type { ReplicaDump } from '../dumps/index.ts';
-import type { EvidenceItem, EvidenceLink, EvidenceStore } from '../remediation/evidence.ts';
+import type { EvidenceItem, EvidenceLink, EvidenceStore } from '../remediation/index.ts';
 import type { Snapshot } from '../sessions/index.ts';
-import type { Store } from '../store/model.ts';
+import type { Store } from '../store/index.ts';
 import type { Report } from '../triage/index.ts';
-import type { EvidenceParts } from '../triage/remediation-inputs.ts';
+import type { EvidenceParts } from '../triage/index.ts';
 import { PAGE_CONTENT_TYPE, PAGE_NAME } from './link.ts';
 import type { PageReading, PageReplica } from './model.ts';
 import { renderEvidencePage } from './render.ts';

@@ -6,3 +6,4 @@ export { escapeHtml } from './html.ts';
 export { PAGE_NAME, PAGE_CONTENT_TYPE, S3PageLinker, DirectoryPageLinker, linkHours, isIncidentId, DEFAULT_LINK_HOURS, MAX_LINK_HOURS, type PageLink, type PageLinker } from './link.ts';
 export { incidentPageItems, rewriteIncidentPage, GRAPH_NAME, type IncidentPageDeps } from './incident.ts';
 export { isPresignedPageUrl, PAGE_BUTTON_ACTION } from './presigned.ts';
+export { pagePathFor, writePageFile } from './file.ts';

@@ -4,7 +4,7 @@
 // --html` has only dumps, a triage without an incident has no timeline.
 import type { Dump } from '../goroutines/index.ts';
 import type { Snapshot } from '../sessions/index.ts';
-import type { AuditEntry, Incident } from '../store/model.ts';
+import type { AuditEntry, Incident } from '../store/index.ts';
 import type { Reading, Report } from '../triage/index.ts';
 
 export interface PageReplica {

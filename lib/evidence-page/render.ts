@@ -3,7 +3,7 @@
 // offline the next morning. Pure: input in, string out. Bounded by PageLimits so the page of a
 // 64 MiB dump stays small and quick in a browser.
 import { describeCulprit, formatLabels, shortFile, type Frame, type WaitSpread } from '../goroutines/index.ts';
-import { formatAge } from '../sessions/age.ts';
+import { formatAge } from '../sessions/index.ts';
 import type { Session, SessionGroup } from '../sessions/index.ts';
 import type { Report } from '../triage/index.ts';
 import { SCRIPT, STYLE } from './assets.ts';

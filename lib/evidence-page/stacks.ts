@@ -2,11 +2,11 @@
 // leak signature it matches and its culprit, ordered findings first (then by size, like pprof's
 // `-traces`), only the first N in full. A 64 MiB dump holds hundreds of groups; the page must
 // stay a few hundred kilobytes, so the tail is one line per group and then only a count.
-import { culpritOf } from '../goroutines/classify.ts';
-import { canonicalFunction, isApplicationFunction } from '../goroutines/functions.ts';
-import { dominantState } from '../goroutines/grouping.ts';
+import { culpritOf } from '../goroutines/index.ts';
+import { canonicalFunction, isApplicationFunction } from '../goroutines/index.ts';
+import { dominantState } from '../goroutines/index.ts';
 import { mergeGroups, type Culprit, type Dump, type Frame, type StackGroup } from '../goroutines/index.ts';
-import { signatureOf, type Signature } from '../goroutines/signatures.ts';
+import { signatureOf, type Signature } from '../goroutines/index.ts';
 import type { PageLimits, PageReplica } from './model.ts';
 
 export { dominantState };

@@ -10,3 +10,7 @@ export { describeCulprit, shortFile } from './classify.ts';
 export { isFindingKind, signatureByKind, type KindActions, type KindTraits, type Signature } from './signatures.ts';
 export { formatLabels } from './labels.ts';
 export { carryLabels, type CarriedLabels } from './carry-labels.ts';
+export { culpritOf } from './classify.ts';
+export { canonicalFunction, isApplicationFunction } from './functions.ts';
+export { dominantState } from './grouping.ts';
+export { signatureOf } from './signatures.ts';

@@ -3,11 +3,11 @@
 // that is not an alarm is logged by its reason and skipped; a record that could not be stored
 // (DynamoDB or SQS down) makes the invocation fail so Lambda retries it, while the records
 // already handled are recognised by their message id and not counted twice.
-import { parseAlerts } from '../alerts/parse.ts';
-import type { AlertSource } from '../alerts/model.ts';
+import { parseAlerts } from '../alerts/index.ts';
+import type { AlertSource } from '../alerts/index.ts';
 import { ingestAlerts, summarise, type IngestDeps, type RouteOutcome } from './ingest.ts';
 import { errorMessage } from '../errors/index.ts';
-import { logText } from '../lambda/log.ts';
+import { logText } from '../lambda/index.ts';
 
 export interface AlarmEventResult {
   records: number;

@@ -2,13 +2,13 @@
 // EventBridge, Alertmanager, Grafana). The store dedupes (one incident per service and signal),
 // so a storm of a thousand notifications opens one incident and queues one triage; a firing
 // that joins an open incident queues a new triage only once the cool-down has passed.
-import type { Alert } from '../alerts/model.ts';
+import type { Alert } from '../alerts/index.ts';
 import { routeAlert, type Catalog } from '../catalog/index.ts';
-import type { JobQueue } from '../jobs/model.ts';
+import type { JobQueue } from '../jobs/index.ts';
 import { redact } from '../redact/index.ts';
-import type { AlarmOutcome, Store } from '../store/model.ts';
-import { wellFormed } from '../store/records.ts';
-import type { Log } from '../lambda/log.ts';
+import type { AlarmOutcome, Store } from '../store/index.ts';
+import { wellFormed } from '../store/index.ts';
+import type { Log } from '../lambda/index.ts';
 
 export interface IngestDeps {
   catalog: Catalog;

@@ -2,7 +2,7 @@
 // (tokens, HMAC keys, a kubeconfig) may come from the secret named by LEAKHOUND_SECRETS_ID
 // instead of the environment; see secrets.ts.
 import { z } from 'zod';
-import type { Env } from '../catalog/model.ts';
+import type { Env } from '../catalog/index.ts';
 
 const list = z
   .string()

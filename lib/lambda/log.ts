@@ -43,10 +43,3 @@ export function createLog(component: string, write: (line: string) => void = (l)
   };
   return { info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
-
-/** For tests: a Log that keeps its lines. */
-export function memoryLog(): Log & { lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const log = createLog('test', (l) => lines.push(JSON.parse(l) as Record<string, unknown>));
-  return Object.assign(log, { lines });
-}

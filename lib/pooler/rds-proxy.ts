@@ -5,7 +5,7 @@
 // a transaction are what a leaked transaction looks like from here. Never throws.
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { withDeadline } from '../errors/index.ts';
-import { gapFromError, type CloudWatchLike } from '../metrics/client.ts';
+import { gapFromError, type CloudWatchLike } from '../metrics/index.ts';
 import type { RdsProxySection } from './model.ts';
 
 export interface ProxyMetricsOptions {

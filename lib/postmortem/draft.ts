@@ -5,7 +5,7 @@
 // fingerprints the Report already carries, redacted again.
 import { describeCulprit, isFindingKind, signatureByKind } from '../goroutines/index.ts';
 import { redact } from '../redact/index.ts';
-import type { AuditEntry, Incident } from '../store/model.ts';
+import type { AuditEntry, Incident } from '../store/index.ts';
 import type { Report } from '../triage/index.ts';
 import { followUpsFor } from './follow-ups.ts';
 

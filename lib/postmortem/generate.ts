@@ -1,8 +1,8 @@
 // Gathering a postmortem's inputs (the incident, its audit log, the Report saved as evidence),
 // drafting it, and saving it beside the evidence as POSTMORTEM.md. Shared by the CLI, the worker
 // (the Slack command and button) and the dev console.
-import type { EvidenceLink, EvidenceStore } from '../remediation/evidence.ts';
-import type { Incident, Store } from '../store/model.ts';
+import type { EvidenceLink, EvidenceStore } from '../remediation/index.ts';
+import type { Incident, Store } from '../store/index.ts';
 import type { Report } from '../triage/index.ts';
 import { draftPostmortem, type Postmortem } from './draft.ts';
 import type { EvidenceReader } from './evidence.ts';

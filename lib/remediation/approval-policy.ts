@@ -1,8 +1,8 @@
 // Who may approve a restart or termination request. Pure apart from the injected user-group
 // lookup; the caller then makes the decision stick with a conditional `transition`, which is
 // what stops two approvers (or a double click) from both winning.
-import type { Approvers } from '../catalog/model.ts';
-import type { Approval } from '../store/model.ts';
+import type { Approvers } from '../catalog/index.ts';
+import type { Approval } from '../store/index.ts';
 
 export type ApprovalRefusal = 'not-an-approver' | 'self-approval' | 'expired' | 'already-decided';
 

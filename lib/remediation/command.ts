@@ -3,7 +3,7 @@
 // is ever interpreted. It runs in its own process group: on timeout the whole group is
 // signalled, so a hung `ssh` or a shell script's children do not outlive it.
 import { spawn } from 'node:child_process';
-import type { RestartTarget } from '../catalog/model.ts';
+import type { RestartTarget } from '../catalog/index.ts';
 import { redact, secretsOfEnv } from '../redact/index.ts';
 import { deadlineMs, wrongTarget, type CommandOutput, type Executor, type RestartOptions, type RestartResult } from './executor.ts';
 import { describeRestartTarget } from '../catalog/index.ts';

@@ -4,7 +4,7 @@
 //
 // IAM needed: ecs:UpdateService and ecs:DescribeServices on the service.
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand, type Deployment } from '@aws-sdk/client-ecs';
-import type { RestartTarget } from '../catalog/model.ts';
+import type { RestartTarget } from '../catalog/index.ts';
 import {
   deadlineMs,
   pause,

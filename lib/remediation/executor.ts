@@ -2,7 +2,7 @@
 // that happen on the other side (forbidden, not found, a rollout that fails or takes too long):
 // those are results, reported in the thread. They throw only for caller bugs (a target of the
 // wrong type).
-import type { RestartTarget } from '../catalog/model.ts';
+import type { RestartTarget } from '../catalog/index.ts';
 
 export type RestartOutcome =
   /** The new pods/tasks/process are up and healthy. */
@@ -70,11 +70,11 @@ export interface Executor {
 
 export const deadlineMs = (d: number | Date): number => (typeof d === 'number' ? d : d.getTime());
 
-export interface Executors {
-  kubernetes?: Executor;
-  ecs?: Executor;
-  command?: Executor;
-}
+/**
+ * The executors this deployment has, by target type. Keyed by RestartTarget['type'], so a new
+ * target type in restartTargetSchema (lib/catalog/restart-target.ts) gets its slot here.
+ */
+export type Executors = Partial<Record<RestartTarget['type'], Executor>>;
 
 /** The executor for a target's platform, or null when this deployment has none configured. */
 export function executorFor(target: RestartTarget, executors: Executors): Executor | null {

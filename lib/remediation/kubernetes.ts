@@ -6,8 +6,8 @@
 //
 // RBAC needed on the deployment: get, patch (see infra/ for the Role).
 import type { AppsV1Api, KubeConfig, V1Deployment } from '@kubernetes/client-node';
-import type { RestartTarget } from '../catalog/model.ts';
-import { kubernetesClientProblem } from '../dumps/kubernetes.ts';
+import type { RestartTarget } from '../catalog/index.ts';
+import { kubernetesClientProblem } from '../dumps/index.ts';
 import {
   deadlineMs,
   pause,

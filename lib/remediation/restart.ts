@@ -5,7 +5,7 @@
 //   3. restart, record done/failed on the approval, audit every step;
 //   4. schedule the delayed verification.
 // What runs is what was approved (the target stored on the approval), not today's catalog.
-import type { RestartTarget } from '../catalog/model.ts';
+import type { RestartTarget } from '../catalog/index.ts';
 import { DeadlineError, errorMessage, remainingMs, within } from '../errors/index.ts';
 import { redact } from '../redact/index.ts';
 import type { Approval } from '../store/index.ts';

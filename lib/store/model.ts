@@ -2,7 +2,7 @@
 // baselines and idempotency keys. `Store` is the persistence-layer interface (the shape of AWS
 // Powertools' idempotency layers): DynamoStore in production, MemoryStore locally; both pass
 // the same test suite, so callers never care which one they hold.
-import type { RestartTarget } from '../catalog/model.ts';
+import type { RestartTarget } from '../catalog/index.ts';
 import type { TerminationTarget } from '../sessions/index.ts';
 
 // ---------------------------------------------------------------------------------------------

@@ -2,11 +2,11 @@
 // goroutine dumps of every replica, CloudWatch metrics. Each part that misses the deadline or
 // fails becomes a gap; what arrived in time is kept.
 import type { CloudWatchLike, ServiceMetrics } from '../metrics/index.ts';
-import { fetchServiceMetrics } from '../metrics/series.ts';
+import { fetchServiceMetrics } from '../metrics/index.ts';
 import type { DumpLimits, Env, SecretReader, Service } from '../catalog/index.ts';
 import { resolveDatabaseUrl } from '../catalog/index.ts';
-import { collectDumps, type DumpClients } from '../dumps/collect.ts';
-import type { DumpCollection } from '../dumps/model.ts';
+import { collectDumps, type DumpClients } from '../dumps/index.ts';
+import type { DumpCollection } from '../dumps/index.ts';
 import { readPoolers, type PoolerReadings } from '../pooler/index.ts';
 import { takeSnapshot, type Snapshot } from '../sessions/index.ts';
 import type { Gap } from './report.ts';

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Alert } from '../alerts/index.ts';
 import { routeAlert, type Catalog, type Service } from '../catalog/index.ts';
-import { collectDumps } from '../dumps/collect.ts';
+import { collectDumps } from '../dumps/index.ts';
 import { diffDumps, mergeGroups, type Dump } from '../goroutines/index.ts';
 import { buildReport } from './build.ts';
 import { gather, type GatherDeps, type Gathered, type Progress } from './gather.ts';

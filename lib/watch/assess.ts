@@ -1,6 +1,6 @@
 // Decisions over a service's history, pure: is a leak developing (a significant, sustained rise
 // that reaches the database's limit within the horizon), and after a restart, is it back.
-import type { RestartMark, WatchSample } from '../store/watch-model.ts';
+import type { RestartMark, WatchSample } from '../store/index.ts';
 import { trendOf, type Trend } from './trend.ts';
 
 export interface DevelopingOptions {

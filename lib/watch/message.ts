@@ -1,9 +1,9 @@
 // The watch's Slack messages: "leak developing" (posted once in the service's channel, then
 // updated in place) and "regressed" (in the incident's thread after a restart). Rendering only:
 // the Report's own blocks come from lib/slack, after the watch's projection.
-import { renderReport } from '../slack/render/report.ts';
-import { context, header, section, type KnownBlock, type SlackMessage } from '../slack/render/block-kit.ts';
-import { code, safe } from '../slack/render/mrkdwn.ts';
+import { renderReport } from '../slack/index.ts';
+import { context, header, section, type KnownBlock, type SlackMessage } from '../slack/index.ts';
+import { code, safe } from '../slack/index.ts';
 import { redact } from '../redact/index.ts';
 import { formatAge } from '../sessions/index.ts';
 import type { Report } from '../triage/index.ts';

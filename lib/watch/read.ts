@@ -7,9 +7,9 @@ import { resolveDatabaseUrl, type Catalog, type DumpLimits, type Service } from 
 import { collectDumps } from '../dumps/index.ts';
 import { takeSnapshot, type Snapshot } from '../sessions/index.ts';
 import { buildReport, type Report } from '../triage/index.ts';
-import type { GatherDeps } from '../triage/gather.ts';
-import type { Gap } from '../triage/report.ts';
-import type { WatchSample } from '../store/watch-model.ts';
+import type { GatherDeps } from '../triage/index.ts';
+import type { Gap } from '../triage/index.ts';
+import type { WatchSample } from '../store/index.ts';
 import { culpritKey } from './restart-mark.ts';
 
 export interface ReadFleetOptions {

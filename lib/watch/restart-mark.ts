@@ -3,9 +3,9 @@
 // saved as evidence (the regression note says whether the leak came back from the same code).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Catalog } from '../catalog/index.ts';
-import type { SlackThread, Store } from '../store/model.ts';
-import { DynamoWatchStore } from '../store/watch-dynamo.ts';
-import type { RestartMark, WatchStore } from '../store/watch-model.ts';
+import type { SlackThread, Store } from '../store/index.ts';
+import { DynamoWatchStore } from '../store/index.ts';
+import type { RestartMark, WatchStore } from '../store/index.ts';
 
 /** Default regression window when the catalog was built by hand. */
 const REGRESSION_HOURS = 24;

@@ -4,9 +4,9 @@
 // the incident's thread, updated), or a developing leak that stopped growing (its message updated
 // once). Flat services stay quiet.
 import type { Catalog, WatchDefaults } from '../catalog/index.ts';
-import type { SlackSink } from '../slack/post/sink.ts';
-import { WATCH_SAMPLE_KEEP, type WatchNotice, type WatchStore } from '../store/watch-model.ts';
-import type { GatherDeps } from '../triage/gather.ts';
+import type { SlackSink } from '../slack/index.ts';
+import { WATCH_SAMPLE_KEEP, type WatchNotice, type WatchStore } from '../store/index.ts';
+import type { GatherDeps } from '../triage/index.ts';
 import { assessDeveloping, assessRegression, type Developing, type Regression } from './assess.ts';
 import { renderDeveloping, renderNoLongerGrowing, renderRegression } from './message.ts';
 import { readFleet, type ServiceReading } from './read.ts';

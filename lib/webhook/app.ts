@@ -4,11 +4,11 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { parseAlerts } from '../alerts/parse.ts';
-import type { Alert } from '../alerts/model.ts';
-import { ingestAlerts, summarise, type IngestDeps } from '../intake/ingest.ts';
+import { parseAlerts } from '../alerts/index.ts';
+import type { Alert } from '../alerts/index.ts';
+import { ingestAlerts, summarise, type IngestDeps } from '../intake/index.ts';
 import { errorMessage } from '../errors/index.ts';
-import type { Log } from '../lambda/log.ts';
+import type { Log } from '../lambda/index.ts';
 import { SNS_FORBIDDEN, isSubscribeUrl, type SnsVerifier, type TextFetcher } from './sns-signature.ts';
 import { checkAuth, type SourceAuth } from './source-auth.ts';
 

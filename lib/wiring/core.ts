@@ -3,15 +3,15 @@
 // and the queue. Each function adds its own parts on top (webhook.ts,
 // worker.ts), so a bundle carries only what its function needs.
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { loadCatalog } from '../catalog/parse.ts';
+import { loadCatalog } from '../catalog/index.ts';
 import type { Catalog, Env, SecretReader } from '../catalog/index.ts';
-import { SqsJobQueue } from '../jobs/sqs.ts';
-import type { JobQueue } from '../jobs/model.ts';
-import { createDynamoStore } from '../store/dynamo.ts';
-import type { Store } from '../store/model.ts';
-import { coreEnvSchema, readEnv } from '../lambda/env.ts';
-import { lazy } from '../lambda/lazy.ts';
-import { withSecrets } from '../lambda/secrets.ts';
+import { SqsJobQueue } from '../jobs/index.ts';
+import type { JobQueue } from '../jobs/index.ts';
+import { createDynamoStore } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
+import { coreEnvSchema, readEnv } from '../lambda/index.ts';
+import { lazy } from '../lambda/index.ts';
+import { withSecrets } from '../lambda/index.ts';
 
 export interface CoreContext {
   /** process.env, with the secret's values filled in when a reader was given. */

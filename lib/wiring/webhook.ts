@@ -1,14 +1,17 @@
 // The webhook function's parts: the shared context (with the secret read) plus each source's
 // credentials and the SNS verifier, built once per container.
 import { buildCoreContext, type CoreContext } from './core.ts';
-import { readEnv, webhookEnvSchema } from '../lambda/env.ts';
-import { lazy } from '../lambda/lazy.ts';
-import { createTelemetry } from '../lambda/invocation.ts';
-import type { Log } from '../lambda/log.ts';
-import { secretsManagerReader } from '../lambda/aws-secrets.ts';
-import { SnsVerifier, fetchText } from '../webhook/sns-signature.ts';
-import type { WebhookDeps } from '../webhook/app.ts';
-import { sourceAuth } from '../webhook/source-auth.ts';
+import { readEnv, webhookEnvSchema } from '../lambda/index.ts';
+import { lazy } from '../lambda/index.ts';
+import { createTelemetry } from '../lambda/index.ts';
+import type { Log } from '../lambda/index.ts';
+import { secretsManagerReader } from '../lambda/index.ts';
+import { SnsVerifier, fetchText } from '../webhook/index.ts';
+import type { WebhookDeps } from '../webhook/index.ts';
+import { sourceAuth } from '../webhook/index.ts';
+import { handle, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
+import { apiRequestId, invocation } from '../lambda/index.ts';
+import { createWebhookApp } from '../webhook/index.ts';
 
 /** The function's Powertools log and metrics (functions/webhook.ts runs each request in them). */
 export const webhookTelemetry = createTelemetry('webhook');
@@ -38,3 +41,11 @@ export function maxBodyBytes(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env['LEAKHOUND_MAX_BODY_BYTES']);
   return Number.isInteger(n) && n >= 1024 && n <= 6 * 1024 * 1024 ? n : 256 * 1024;
 }
+
+// The Lambda handler (functions/webhook.ts).
+export const app = createWebhookApp({ deps: () => webhookContext.get(), maxBodyBytes: maxBodyBytes(), log: webhookLog });
+
+const serve = handle(app);
+
+export const handler = (event: LambdaEvent, context?: LambdaContext) =>
+  invocation(webhookTelemetry, context, apiRequestId(event), () => serve(event, context));

@@ -4,23 +4,25 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { DirectoryPageLinker, S3PageLinker, type PageLinker } from '../evidence-page/link.ts';
-import type { CloudWatchLike } from '../metrics/client.ts';
-import { DirectoryEvidenceStore, S3EvidenceStore, type EvidenceStore } from '../remediation/evidence.ts';
-import type { Executor, Executors } from '../remediation/executor.ts';
-import { createSlackClient } from '../slack/post/web-client.ts';
-import { IncidentPoster } from '../slack/post/poster.ts';
-import { WebApiSink } from '../slack/post/sink.ts';
+import { DirectoryPageLinker, S3PageLinker, type PageLinker } from '../evidence-page/index.ts';
+import type { CloudWatchLike } from '../metrics/index.ts';
+import { DirectoryEvidenceStore, S3EvidenceStore, type EvidenceStore, type Executor, type Executors } from '../remediation/index.ts';
+import { createSlackClient, IncidentPoster, WebApiSink } from '../slack/index.ts';
 import { buildCoreContext, type CoreContext } from './core.ts';
-import { readEnv, workerEnvSchema } from '../lambda/env.ts';
-import type { WorkerDeps } from '../worker/run-job.ts';
-import { lazy } from '../lambda/lazy.ts';
-import { createTelemetry } from '../lambda/invocation.ts';
-import type { Log } from '../lambda/log.ts';
-import type { Meter } from '../lambda/meter.ts';
-import { awsSecretReader } from '../lambda/aws-secrets.ts';
-import { markRestartHook, watchStoreFor } from '../watch/restart-mark.ts';
-import { DirectoryEvidenceReader, S3EvidenceReader } from '../postmortem/evidence.ts';
+import { readEnv, workerEnvSchema } from '../lambda/index.ts';
+import { lazy } from '../lambda/index.ts';
+import { createTelemetry } from '../lambda/index.ts';
+import type { Log } from '../lambda/index.ts';
+import type { Meter } from '../lambda/index.ts';
+import { awsSecretReader } from '../lambda/index.ts';
+import { markRestartHook, watchStoreFor } from '../watch/index.ts';
+import { DirectoryEvidenceReader, S3EvidenceReader } from '../postmortem/index.ts';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { handleSqsBatch } from '../jobs/index.ts';
+import { withCorrelationId } from '../lambda/index.ts';
+import { invocation } from '../lambda/index.ts';
+import { errorMessage } from '../errors/index.ts';
+import { createJobHandler, type WorkerDeps } from '../worker/index.ts';
 
 /** The function's Powertools log and metrics (functions/worker.ts runs each batch in them). */
 export const workerTelemetry = createTelemetry('worker');
@@ -113,3 +115,22 @@ export function workerDeps(core: CoreContext, log: Log = workerLog, meter: Meter
 export const workerContext = lazy(async () =>
   workerDeps(await buildCoreContext(process.env, { requestTimeoutMs: 5_000, readSecret: awsSecretReader(process.env['AWS_REGION']) })),
 );
+
+// The Lambda handler (functions/worker.ts).
+export async function handler(event: SQSEvent, context?: unknown): Promise<SQSBatchResponse> {
+  return invocation(workerTelemetry, context, null, async () => {
+    let deps: WorkerDeps;
+    try {
+      deps = await workerContext.get();
+    } catch (err) {
+      // The whole batch is retried (and kept in the DLQ) until the configuration is fixed.
+      workerLog.error('not configured', { reason: errorMessage(err) });
+      throw new Error('leakhound worker is not configured; see the log line above');
+    }
+    return handleSqsBatch(event, createJobHandler(deps), {
+      queue: deps.queue,
+      around: withCorrelationId,
+      onProblem: (p) => workerLog.warn('job failed', { kind: p.kind, reason: p.error }),
+    });
+  });
+}

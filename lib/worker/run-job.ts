@@ -6,31 +6,32 @@
 // redelivers it and, after maxReceiveCount, keeps it in the DLQ.
 import { findService, resolveDatabaseUrl, type Catalog, type Service } from '../catalog/index.ts';
 import { readingSchema, type Job, type JobHandler, type JobQueue, type Reading, type VerifyJob } from '../jobs/index.ts';
-import type { CloudWatchLike } from '../metrics/client.ts';
-import { fetchMetricsGraph } from '../metrics/graph.ts';
+import type { CloudWatchLike } from '../metrics/index.ts';
+import { fetchMetricsGraph } from '../metrics/index.ts';
 // From the modules, not remediation/index.ts: the barrel would also load the ECS executor and its
 // SDK client, which the worker imports only for an ECS restart (lib/wiring/worker.ts).
-import type { EvidenceItem, EvidenceStore } from '../remediation/evidence.ts';
-import type { Executors } from '../remediation/executor.ts';
-import { runRestart } from '../remediation/restart.ts';
-import { runTerminate } from '../remediation/end-sessions.ts';
-import { DEFAULT_VERIFICATION, runVerificationCheck, type VerificationPlan } from '../remediation/verify.ts';
+import type { EvidenceItem, EvidenceStore } from '../remediation/index.ts';
+import type { Executors } from '../remediation/index.ts';
+import { runRestart } from '../remediation/index.ts';
+import { runTerminate } from '../remediation/index.ts';
+import { DEFAULT_VERIFICATION, runVerificationCheck, type VerificationPlan } from '../remediation/index.ts';
 import { takeSnapshot, terminationTargetFor, type Snapshot } from '../sessions/index.ts';
-import type { IncidentPoster, GraphImage } from '../slack/post/poster.ts';
-import { plainMessage, type SlackMessage } from '../slack/render/block-kit.ts';
+import type { IncidentPoster, GraphImage } from '../slack/index.ts';
+import { plainMessage, type SlackMessage } from '../slack/index.ts';
 import { requestTermination } from './termination-request.ts';
-import type { Incident, Store } from '../store/model.ts';
-import type { GatherDeps } from '../triage/gather.ts';
-import { collectEvidence, readVerification } from '../triage/remediation-inputs.ts';
+import type { Incident, Store } from '../store/index.ts';
+import type { GatherDeps } from '../triage/index.ts';
+import { collectEvidence, readVerification } from '../triage/index.ts';
 import { triageService, type Report } from '../triage/index.ts';
 import { incidentPageItems, rewriteIncidentPage, type PageLinker, type PageReading } from '../evidence-page/index.ts';
-import { alertNameOfUnmapped } from '../intake/ingest.ts';
+import { alertNameOfUnmapped } from '../intake/index.ts';
 import { errorMessage } from '../errors/index.ts';
-import type { Log } from '../lambda/log.ts';
-import { METRICS, noMeter, type Meter } from '../lambda/meter.ts';
+import type { Log } from '../lambda/index.ts';
+import { METRICS, noMeter, type Meter } from '../lambda/index.ts';
 import { restartNote, terminateNote, unmappedNote, verificationNote } from './thread-notes.ts';
-import { runPostmortemJob } from '../postmortem/job.ts';
-import type { EvidenceReader } from '../postmortem/evidence.ts';
+// The postmortem job posts to Slack, so it lives with the worker (postmortem ↛ slack).
+import { runPostmortemJob } from './postmortem-job.ts';
+import type { EvidenceReader } from '../postmortem/index.ts';
 
 export interface WorkerDeps {
   catalog: Catalog;

@@ -2,13 +2,13 @@
 // job with trigger `button` and scope `sessions`), ask for approval to end exactly the sessions
 // that snapshot condemned. The request names each session by pid and start time, so a stale
 // approval can never end a newer session that reused the pid.
-import type { Service } from '../catalog/model.ts';
-import type { TerminationTarget } from '../sessions/terminate-guarded.ts';
-import type { Approval, Incident, Store } from '../store/model.ts';
-import { plainMessage } from '../slack/render/block-kit.ts';
-import { describeSubject, renderApprovalRequest } from '../slack/render/messages.ts';
-import { code, mention } from '../slack/render/mrkdwn.ts';
-import type { IncidentPoster, ReplyTo } from '../slack/post/poster.ts';
+import type { Service } from '../catalog/index.ts';
+import type { TerminationTarget } from '../sessions/index.ts';
+import type { Approval, Incident, Store } from '../store/index.ts';
+import { plainMessage } from '../slack/index.ts';
+import { describeSubject, renderApprovalRequest } from '../slack/index.ts';
+import { code, mention } from '../slack/index.ts';
+import type { IncidentPoster, ReplyTo } from '../slack/index.ts';
 
 export interface TerminationRequestInput {
   service: Service;

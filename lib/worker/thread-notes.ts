@@ -1,12 +1,12 @@
 // One-line thread notes for what the worker did (restart, termination, verification, an alarm no
 // service claims). Pure; the Report and approval messages themselves are lib/slack's.
 import { posix } from 'node:path';
-import type { PageLink } from '../evidence-page/link.ts';
-import { pageText, withPageButton } from '../evidence-page/note.ts';
+import type { PageLink } from '../evidence-page/index.ts';
+import { pageText, withPageButton } from '../slack/index.ts';
 import type { RunRestartResult, RunTerminateResult, SavedEvidence, VerificationCheck } from '../remediation/index.ts';
-import { plainMessage, type SlackMessage } from '../slack/render/block-kit.ts';
+import { plainMessage, type SlackMessage } from '../slack/index.ts';
 import { redact } from '../redact/index.ts';
-import { code, safe } from '../slack/render/mrkdwn.ts';
+import { code, safe } from '../slack/index.ts';
 
 export function restartNote(r: RunRestartResult, verifyInSeconds: number | null = null, page: PageLink | null = null): SlackMessage {
   if (r.status === 'skipped') return plainMessage(`:information_source: Restart not run: ${safe(r.message)}`);

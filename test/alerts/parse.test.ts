@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectSource, parseAlerts, type Alert, type ParseAlertsResult } from '../../lib/alerts/index.ts';
-import { alertFixture, alertFixtureNames, alertFixtureText } from './fixtures.ts';
+import { alertFixture, alertFixtureNames, alertFixtureText } from '../support/alert-fixtures.ts';
 
 const LB = 'app/public-web/50dc6c495c0c9188';
 const ARN = 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:';

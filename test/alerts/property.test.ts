@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ALERT_SOURCES, parseAlerts, type ParseAlertsResult } from '../../lib/alerts/index.ts';
-import { alertFixture, alertFixtureNames } from './fixtures.ts';
+import { alertFixture, alertFixtureNames } from '../support/alert-fixtures.ts';
 
 function wellFormed(result: ParseAlertsResult): boolean {
   if (result.ok) return result.alerts.every((a) => typeof a.name === 'string' && !Number.isNaN(Date.parse(a.time)));

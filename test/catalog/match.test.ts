@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAlerts, type Alert } from '../../lib/alerts/index.ts';
 import { globMatch, matchAlert, parseCatalog, routeAlert, servicesForAlert, type Catalog } from '../../lib/catalog/index.ts';
-import { alertFixture } from '../alerts/fixtures.ts';
+import { alertFixture } from '../support/alert-fixtures.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../leakhound.example.yml', import.meta.url));
 

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { closedPort } from '../dumps/support.ts';
+import { closedPort } from '../support/dump-targets.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DumpLimits, DumpSource } from '../../lib/catalog/index.ts';
 import { collectDumps, taskPrivateIp } from '../../lib/dumps/index.ts';
-import { replicaRoutes, serviceWith, startServer, type TestServer } from './support.ts';
+import { replicaRoutes, serviceWith, startServer, type TestServer } from '../support/dump-targets.ts';
 
 const limits: DumpLimits = { concurrency: 4, timeoutSeconds: 2, maxBytes: 1 << 20 };
 const soon = (): number => Date.now() + 5000;

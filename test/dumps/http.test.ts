@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DumpLimits } from '../../lib/catalog/index.ts';
 import { collectDumps, goroutineUrl, type ReplicaDump } from '../../lib/dumps/index.ts';
-import { closedPort, DEBUG1, replicaRoutes, serviceWith, startServer, type TestServer } from './support.ts';
+import { closedPort, DEBUG1, replicaRoutes, serviceWith, startServer, type TestServer } from '../support/dump-targets.ts';
 
 const limits = (over: Partial<DumpLimits> = {}): DumpLimits => ({ concurrency: 8, timeoutSeconds: 2, maxBytes: 1 << 20, ...over });
 const soon = (ms = 5000): number => Date.now() + ms;

@@ -4,7 +4,7 @@ import type https from 'node:https';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DumpLimits, DumpSource } from '../../lib/catalog/index.ts';
 import { collectDumps, kubernetesClientProblem, type KubeAccess } from '../../lib/dumps/index.ts';
-import { DEBUG1, DEBUG2, serviceWith, sleep, startServer, type TestServer } from './support.ts';
+import { DEBUG1, DEBUG2, serviceWith, sleep, startServer, type TestServer } from '../support/dump-targets.ts';
 
 const limits: DumpLimits = { concurrency: 4, timeoutSeconds: 2, maxBytes: 1 << 20 };
 const soon = (): number => Date.now() + 5000;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectDumps } from '../../lib/dumps/index.ts';
 import { findLeaks } from '../../lib/goroutines/index.ts';
-import { serviceWith, startServer, type TestServer } from './support.ts';
+import { serviceWith, startServer, type TestServer } from '../support/dump-targets.ts';
 
 // Real goroutineleak?debug=1 output (test/fixtures/wild: Go 1.27 notes): 3 goroutines of main.sendNoRecv.func1.
 const LEAK_PROFILE = readFileSync(new URL('../fixtures/wild/dumps/go127-goroutineleak-debug1-tutorial.txt', import.meta.url), 'utf8');

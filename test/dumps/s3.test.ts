@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DumpLimits, DumpSource } from '../../lib/catalog/index.ts';
 import { collectDumps, replicaOfKey } from '../../lib/dumps/index.ts';
-import { closedPort, DEBUG0, DEBUG1, DEBUG2, ENDLESS_CHUNK, serviceWith } from './support.ts';
+import { closedPort, DEBUG0, DEBUG1, DEBUG2, ENDLESS_CHUNK, serviceWith } from '../support/dump-targets.ts';
 
 const limits: DumpLimits = { concurrency: 4, timeoutSeconds: 2, maxBytes: 1 << 20 };
 const soon = (): number => Date.now() + 5000;

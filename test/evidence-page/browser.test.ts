@@ -13,7 +13,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog, type Catalog } from '../../lib/catalog/index.ts';
 import { startLocalWorker, type LocalWorker } from '../../lib/cli/local-worker.ts';
-import { memoryLog } from '../../lib/lambda/log.ts';
+import { memoryLog } from '../support/memory-log.ts';
 import { decide, requestRestart, type Click, type InteractionDeps } from '../../lib/slack/app/interactions.ts';
 import { PosterNotifier } from '../../lib/slack/post/notify.ts';
 import { ConsoleSink } from '../../lib/slack/post/sink.ts';

@@ -7,9 +7,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { S3PageLinker } from '../../lib/evidence-page/index.ts';
 import { createSlackLambdaHandler } from '../../lib/slack/app/lambda-receiver.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
-import { BOT_TOKEN, SIGNING_SECRET, apiGatewayEvent, commandBody } from '../slack/support/events.ts';
-import { FakeSlack } from '../slack/support/fake-slack.ts';
-import { quietLogger, RecordingQueue, testCatalog } from '../slack/support/fixtures.ts';
+import { BOT_TOKEN, SIGNING_SECRET, apiGatewayEvent, commandBody } from '../support/slack-events.ts';
+import { FakeSlack } from '../support/fake-slack.ts';
+import { quietLogger, RecordingQueue, testCatalog } from '../support/slack-harness.ts';
 
 const client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'ASIAEXAMPLE000000002', secretAccessKey: 'dummy/secret/for/offline/presigning/only00', sessionToken: 'IQoJdummy'.repeat(12) } });
 const s3 = mockClient(client);

@@ -8,7 +8,7 @@ import { HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DirectoryPageLinker, isPresignedPageUrl, S3PageLinker, PAGE_BUTTON_ACTION } from '../../lib/evidence-page/index.ts';
-import { pageAnswer } from '../../lib/evidence-page/note.ts';
+import { pageAnswer } from '../../lib/slack/render/evidence-page-note.ts';
 import { parseLeakCommand } from '../../lib/slack/app/leak-command.ts';
 import { redactMessage } from '../../lib/slack/post/sink.ts';
 

@@ -9,7 +9,7 @@ import { coreContext, type CoreContext } from '../../lib/wiring/core.ts';
 import { retriageKey } from '../../lib/intake/ingest.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
 import { captureStdio } from '../support/stdio.ts';
-import { alarmMessage, fixture, ingestDeps, lambdaContext, RecordingQueue, testCatalog } from './support.ts';
+import { alarmMessage, fixture, ingestDeps, lambdaContext, RecordingQueue, testCatalog } from '../support/functions-harness.ts';
 
 type SnsEvent = { Records: Array<{ Sns: Record<string, unknown> }> };
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { withCorrelationId } from '../../lib/lambda/correlation.ts';
 import { createLambdaLog } from '../../lib/lambda/lambda-log.ts';
 import { captureStdio } from '../support/stdio.ts';
-import { lambdaContext } from './support.ts';
+import { lambdaContext } from '../support/functions-harness.ts';
 
 const PASSWORD = 'Correct-Horse-Battery-91';
 const TOKEN = 'xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { SNS_FORBIDDEN, isSigningCertUrl, isSubscribeUrl, stringToSign, type SnsMessage } from '../../lib/webhook/sns-signature.ts';
 import { sourceAuth } from '../../lib/webhook/source-auth.ts';
-import { CERT_URL, OTHER_TOPIC, snsNotification, snsWebhook, TOPIC, useSnsStub } from './support.ts';
+import { CERT_URL, OTHER_TOPIC, snsNotification, snsWebhook, TOPIC, useSnsStub } from '../support/functions-harness.ts';
 
 const sns = useSnsStub();
 

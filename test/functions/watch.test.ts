@@ -6,7 +6,7 @@ import { handler } from '../../functions/watch.ts';
 import { parseCatalog } from '../../lib/catalog/index.ts';
 import type { SlackSink } from '../../lib/slack/post/sink.ts';
 import { MemoryWatchStore } from '../../lib/store/watch-memory.ts';
-import { watchContext } from '../../lib/watch/lambda-context.ts';
+import { watchContext } from '../../lib/wiring/watch-context.ts';
 import { createScratchDb, isPostgresAvailable, type ScratchDb } from '../support/scratch-db.ts';
 
 const required = Boolean(process.env.LEAKHOUND_REQUIRE_ALL);

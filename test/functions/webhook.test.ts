@@ -9,7 +9,7 @@ import { webhookContext } from '../../lib/wiring/webhook.ts';
 import { GRAFANA_SIGNATURE_HEADER, GRAFANA_TIMESTAMP_HEADER, hmacHex, sourceAuth } from '../../lib/webhook/source-auth.ts';
 import { SnsVerifier } from '../../lib/webhook/sns-signature.ts';
 import { captureStdio } from '../support/stdio.ts';
-import { fixtureText, httpApiEvent, ingestDeps, lambdaContext, TOPIC } from './support.ts';
+import { fixtureText, httpApiEvent, ingestDeps, lambdaContext, TOPIC } from '../support/functions-harness.ts';
 
 const AM_TOKEN = 'am-token-0123456789';
 const GRAFANA_TOKEN = 'grafana-token-0123456789';

@@ -12,7 +12,7 @@ import { captureStdio } from '../support/stdio.ts';
 import { IncidentPoster } from '../../lib/slack/post/poster.ts';
 import { handleSqsBatch } from '../../lib/jobs/sqs.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
-import { ingestDeps, jobBody, lambdaContext, RecordingQueue, RecordingSink, sqsRecord } from './support.ts';
+import { ingestDeps, jobBody, lambdaContext, RecordingQueue, RecordingSink, sqsRecord } from '../support/functions-harness.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -19,16 +19,16 @@ import { parseCatalog } from '../../lib/catalog/parse.ts';
 import type { Catalog } from '../../lib/catalog/model.ts';
 import { KubernetesExecutor, RESTARTED_AT_ANNOTATION } from '../../lib/remediation/index.ts';
 import { handleAlarmEvent } from '../../lib/intake/alarm-event.ts';
-import { memoryLog } from '../../lib/lambda/log.ts';
+import { memoryLog } from '../support/memory-log.ts';
 import { messageToText } from '../../lib/slack/render/console-text.ts';
 import { DynamoStore } from '../../lib/store/dynamo.ts';
-import { replicaRoutes, startServer, type TestServer } from '../dumps/support.ts';
-import { deployment, startFakeKube, status, type FakeKube } from '../remediation/fake-kube.ts';
+import { replicaRoutes, startServer, type TestServer } from '../support/dump-targets.ts';
+import { deployment, startFakeKube, status, type FakeKube } from '../support/fake-kube.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../lib/localdb/embedded-postgres.ts';
-import { assertAvailable, MARIADB_URL, mysqlReachable, skipUnless, uniqueSuffix, withCredentials } from '../sessions/support.ts';
-import { channelId, FakeSlack, type RecordedCall } from '../slack/support/fake-slack.ts';
-import { startDynalite, type Dynalite } from '../store/dynalite.ts';
-import { snsAlarm, startWorker } from './support.ts';
+import { assertAvailable, MARIADB_URL, mysqlReachable, skipUnless, uniqueSuffix, withCredentials } from '../support/db-sessions.ts';
+import { channelId, FakeSlack, type RecordedCall } from '../support/fake-slack.ts';
+import { startDynalite, type Dynalite } from '../support/dynalite.ts';
+import { snsAlarm, startWorker } from '../support/reliability-harness.ts';
 
 const myUp = await mysqlReachable(MARIADB_URL);
 // Generous enough that a machine at load 12 (2 cores, other suites) still answers a fast replica within a

@@ -8,12 +8,12 @@
 // the channel at least a second apart, the 429 waited out, and every alarm counted.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { handleAlarmEvent } from '../../lib/intake/alarm-event.ts';
-import { memoryLog } from '../../lib/lambda/log.ts';
+import { memoryLog } from '../support/memory-log.ts';
 import { messageToText } from '../../lib/slack/render/console-text.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
-import { testCatalog } from '../functions/support.ts';
-import { channelId, FakeSlack } from '../slack/support/fake-slack.ts';
-import { countBy, snsAlarm, startWorker, writesByChannel } from './support.ts';
+import { testCatalog } from '../support/functions-harness.ts';
+import { channelId, FakeSlack } from '../support/fake-slack.ts';
+import { countBy, snsAlarm, startWorker, writesByChannel } from '../support/reliability-harness.ts';
 
 let slack: FakeSlack;
 beforeAll(async () => {

@@ -8,8 +8,8 @@ import { IncidentPoster } from '../../lib/slack/post/poster.ts';
 import { WebApiSink } from '../../lib/slack/post/sink.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
 import type { SetThreadResult, SlackThread } from '../../lib/store/model.ts';
-import { BOT_TOKEN } from '../slack/support/events.ts';
-import { FakeSlack } from '../slack/support/fake-slack.ts';
+import { BOT_TOKEN } from '../support/slack-events.ts';
+import { FakeSlack } from '../support/fake-slack.ts';
 
 let slack: FakeSlack;
 beforeAll(async () => {

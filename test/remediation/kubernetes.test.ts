@@ -2,7 +2,7 @@
 // stand-in for the API server.
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubernetesExecutor, RESTARTED_AT_ANNOTATION, type RestartProgress } from '../../lib/remediation/index.ts';
-import { deployment, startFakeKube, status, TOKEN, type DeploymentState, type FakeKube } from './fake-kube.ts';
+import { deployment, startFakeKube, status, TOKEN, type DeploymentState, type FakeKube } from '../support/fake-kube.ts';
 
 const PATH = '/apis/apps/v1/namespaces/prod/deployments/billing-api';
 const target = { type: 'kubernetes' as const, namespace: 'prod', deployment: 'billing-api' };

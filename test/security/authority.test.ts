@@ -12,9 +12,9 @@ import type { RestartTarget } from '../../lib/catalog/model.ts';
 import { DirectoryEvidenceStore, runRestart, type Executor, type RestartResult } from '../../lib/remediation/index.ts';
 import { ACTIONS } from '../../lib/slack/render/action-ids.ts';
 import type { AuditEntry, Incident } from '../../lib/store/model.ts';
-import { blockActionBody, commandBody } from '../slack/support/events.ts';
-import { channelId } from '../slack/support/fake-slack.ts';
-import { harness, type Harness } from '../slack/support/fixtures.ts';
+import { blockActionBody, commandBody } from '../support/slack-events.ts';
+import { channelId } from '../support/fake-slack.ts';
+import { harness, type Harness } from '../support/slack-harness.ts';
 
 const BILLING = channelId('#billing-oncall');
 const TOP_TS = '1700000000.999999';

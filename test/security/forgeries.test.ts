@@ -10,9 +10,9 @@ import { SNS_FORBIDDEN, SnsVerifier, type SnsMessage } from '../../lib/webhook/s
 import { GRAFANA_SIGNATURE_HEADER, GRAFANA_TIMESTAMP_HEADER, hmacHex, sourceAuth } from '../../lib/webhook/source-auth.ts';
 import type { Store } from '../../lib/store/model.ts';
 import { ACTIONS } from '../../lib/slack/render/action-ids.ts';
-import { fixtureText, ingestDeps, makeSigner, OTHER_TOPIC, snsNotification, SnsStub, snsWebhook, TOPIC, type SnsSigner } from '../functions/support.ts';
-import { SIGNING_SECRET, apiGatewayEvent, blockActionBody, commandBody, sign } from '../slack/support/events.ts';
-import { harness, type Harness } from '../slack/support/fixtures.ts';
+import { fixtureText, ingestDeps, makeSigner, OTHER_TOPIC, snsNotification, SnsStub, snsWebhook, TOPIC, type SnsSigner } from '../support/functions-harness.ts';
+import { SIGNING_SECRET, apiGatewayEvent, blockActionBody, commandBody, sign } from '../support/slack-events.ts';
+import { harness, type Harness } from '../support/slack-harness.ts';
 
 /** Refusals by door and kind, for the closing figures. */
 const refused: Record<string, number> = {};

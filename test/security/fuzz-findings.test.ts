@@ -7,8 +7,8 @@ import { logText } from '../../lib/lambda/log.ts';
 import { parseLeakCommand, serviceNames } from '../../lib/slack/app/leak-command.ts';
 import { renderUnknownSubcommand } from '../../lib/slack/render/messages.ts';
 import { ACTIONS } from '../../lib/slack/render/action-ids.ts';
-import { BOT_TOKEN, apiGatewayEvent, blockActionBody, commandBody } from '../slack/support/events.ts';
-import { harness, sampleReport, testCatalog } from '../slack/support/fixtures.ts';
+import { BOT_TOKEN, apiGatewayEvent, blockActionBody, commandBody } from '../support/slack-events.ts';
+import { harness, sampleReport, testCatalog } from '../support/slack-harness.ts';
 import { renderIncidentSummary, renderReportDetails } from '../../lib/slack/render/report.ts';
 
 describe('database URLs', () => {

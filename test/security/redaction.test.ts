@@ -18,7 +18,7 @@ import { plainMessage } from '../../lib/slack/render/block-kit.ts';
 import { renderApprovalStep, renderError, renderProgress } from '../../lib/slack/render/messages.ts';
 import { redactMessage } from '../../lib/slack/post/sink.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
-import { sampleReport } from '../slack/support/fixtures.ts';
+import { sampleReport } from '../support/slack-harness.ts';
 
 /** A secret's random part: mixed case and digits, so no piece of it occurs in the filler by chance. */
 const core = (n: number) => fc.stringMatching(new RegExp(`^[A-Z][a-z][0-9][A-Za-z0-9]{${n - 3}}$`));

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SNS_FORBIDDEN, SnsVerifier, type SnsMessage, type TextFetcher } from '../../lib/webhook/sns-signature.ts';
 import { createWebhookApp } from '../../lib/webhook/app.ts';
-import { alarmMessage, CERT_URL, ingestDeps, snsNotification, TOPIC, useSnsStub } from '../functions/support.ts';
+import { alarmMessage, CERT_URL, ingestDeps, snsNotification, TOPIC, useSnsStub } from '../support/functions-harness.ts';
 
 const sns = useSnsStub();
 

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { sessionsCommand } from '../../lib/cli/sessions.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../lib/localdb/embedded-postgres.ts';
 import { takeSnapshot, terminateSessions, terminationTargetFor, verdictOf } from '../../lib/sessions/index.ts';
-import { endAll, leaked, pgClient, REQUIRE_ALL, sleep, withCredentials } from './support.ts';
+import { endAll, leaked, pgClient, REQUIRE_ALL, sleep, withCredentials } from '../support/db-sessions.ts';
 
 const MAX = 10;
 const SUPERUSER_RESERVED = 2;

@@ -7,7 +7,7 @@ import { sessionsCommand } from '../../lib/cli/sessions.ts';
 import { CliError } from '../../lib/cli/errors.ts';
 import { freePort } from '../../lib/localdb/embedded-postgres.ts';
 import { takeSnapshot } from '../../lib/sessions/index.ts';
-import { assertAvailable, PG15_URL, pgReachable, skipUnless } from './support.ts';
+import { assertAvailable, PG15_URL, pgReachable, skipUnless } from '../support/db-sessions.ts';
 
 const pg15 = await pgReachable(PG15_URL);
 

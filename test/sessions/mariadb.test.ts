@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import mysql from 'mysql2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeSnapshot, terminateSessions, terminationTargetFor, type Session, type Snapshot } from '../../lib/sessions/index.ts';
-import { assertAvailable, leaked, MARIADB_URL, mysqlReachable, skipUnless, sleep, uniqueSuffix, waitFor, withCredentials } from './support.ts';
+import { assertAvailable, leaked, MARIADB_URL, mysqlReachable, skipUnless, sleep, uniqueSuffix, waitFor, withCredentials } from '../support/db-sessions.ts';
 
 const available = await mysqlReachable(MARIADB_URL);
 const SECRETS = ['erin.secret@example.com', '515151', 'frank-sleep-secret', 'gina-waiter-secret', '8675309'];

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type pg from 'pg';
 import { takeSnapshot, terminateSessions, terminationTargetFor, verdictOf, type Session, type Snapshot } from '../../lib/sessions/index.ts';
-import { endAll, leaked, pgClient, sleep, uniqueSuffix, waitFor, withCredentials } from './support.ts';
+import { endAll, leaked, pgClient, sleep, uniqueSuffix, waitFor, withCredentials } from '../support/db-sessions.ts';
 
 // Literals the sessions' statements carry; none may appear anywhere in a snapshot.
 const SECRETS = ['alice.secret@example.com', '424242', 'bob-aborted-secret', 'carol-sleep-secret', '31337', 'dave-waiter-secret', '8675309'];

@@ -1,7 +1,7 @@
 // The PostgreSQL situations on the machine's PostgreSQL 15.
 import { describe } from 'vitest';
 import { postgresScenario } from './pg-scenario.ts';
-import { assertAvailable, PG15_URL, pgReachable, skipUnless } from './support.ts';
+import { assertAvailable, PG15_URL, pgReachable, skipUnless } from '../support/db-sessions.ts';
 
 const available = await pgReachable(PG15_URL);
 

@@ -2,7 +2,7 @@
 import { afterAll, describe } from 'vitest';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../lib/localdb/embedded-postgres.ts';
 import { postgresScenario } from './pg-scenario.ts';
-import { REQUIRE_ALL } from './support.ts';
+import { REQUIRE_ALL } from '../support/db-sessions.ts';
 
 let server: RunningPostgres | null = null;
 let startError: unknown = null;

@@ -5,9 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { messageToText } from '../../lib/slack/render/console-text.ts';
 import { ACTIONS } from '../../lib/slack/render/action-ids.ts';
 import type { Incident } from '../../lib/store/model.ts';
-import { blockActionBody } from './support/events.ts';
-import { harness, type Harness } from './support/fixtures.ts';
-import { channelId, type StoredMessage } from './support/fake-slack.ts';
+import { blockActionBody } from '../support/slack-events.ts';
+import { harness, type Harness } from '../support/slack-harness.ts';
+import { channelId, type StoredMessage } from '../support/fake-slack.ts';
 
 let h: Harness;
 let incident: Incident;
@@ -186,7 +186,7 @@ describe('approval', () => {
   });
 
   it('/leak restart without an incident posts the request in the service channel', async () => {
-    const { commandBody } = await import('./support/events.ts');
+    const { commandBody } = await import('../support/slack-events.ts');
     const res = await h.send(commandBody('restart ledger', { user: 'UAPPROVER1' }));
     expect(JSON.parse(res.body).text).toContain('Restart of ledger requested');
     const posted = h.slack.topLevel(channelId('#leakhound'));

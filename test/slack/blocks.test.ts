@@ -18,8 +18,8 @@ import {
 } from '../../lib/slack/render/messages.ts';
 import type { SlackMessage } from '../../lib/slack/render/block-kit.ts';
 import type { Approval } from '../../lib/store/model.ts';
-import { blockKitProblem } from './support/fake-slack.ts';
-import { DB_PASSWORD, RAW_LITERALS, oversizedReport, sampleReport } from './support/fixtures.ts';
+import { blockKitProblem } from '../support/fake-slack.ts';
+import { DB_PASSWORD, RAW_LITERALS, oversizedReport, sampleReport } from '../support/slack-harness.ts';
 
 const incident = { id: 'billing-api-20261123-050000-abc123', alarmCount: 3, firstSeen: '2026-11-23T04:59:00.000Z' };
 

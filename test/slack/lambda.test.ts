@@ -4,8 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { messageToText } from '../../lib/slack/render/console-text.ts';
 import { ACTIONS } from '../../lib/slack/render/action-ids.ts';
-import { SIGNING_SECRET, apiGatewayEvent, blockActionBody, commandBody, sign } from './support/events.ts';
-import { harness, type Harness } from './support/fixtures.ts';
+import { SIGNING_SECRET, apiGatewayEvent, blockActionBody, commandBody, sign } from '../support/slack-events.ts';
+import { harness, type Harness } from '../support/slack-harness.ts';
 import { captureStdio } from '../support/stdio.ts';
 
 let h: Harness;

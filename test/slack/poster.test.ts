@@ -11,9 +11,9 @@ import { SILENCE_ACTION, silenceResult } from '../../lib/slack/app/silence.ts';
 import { ConsoleSink, WebApiSink, type FileUpload, type PostTarget, type SlackSink } from '../../lib/slack/post/sink.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
 import type { Incident } from '../../lib/store/model.ts';
-import { BOT_TOKEN } from './support/events.ts';
-import { FakeSlack, channelId } from './support/fake-slack.ts';
-import { sampleReport, testCatalog } from './support/fixtures.ts';
+import { BOT_TOKEN } from '../support/slack-events.ts';
+import { FakeSlack, channelId } from '../support/fake-slack.ts';
+import { sampleReport, testCatalog } from '../support/slack-harness.ts';
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...Array.from({ length: 2048 }, (_, i) => i % 251)]);
 const catalog = testCatalog();

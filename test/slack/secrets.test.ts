@@ -6,9 +6,9 @@ import { createSlackClient } from '../../lib/slack/post/web-client.ts';
 import { ACTIONS } from '../../lib/slack/render/action-ids.ts';
 import { IncidentPoster } from '../../lib/slack/post/poster.ts';
 import { WebApiSink } from '../../lib/slack/post/sink.ts';
-import { BOT_TOKEN, SIGNING_SECRET, blockActionBody, commandBody } from './support/events.ts';
-import { channelId } from './support/fake-slack.ts';
-import { DB_PASSWORD, RAW_LITERALS, RAW_QUERIES, harness, oversizedReport, sampleReport, type Harness } from './support/fixtures.ts';
+import { BOT_TOKEN, SIGNING_SECRET, blockActionBody, commandBody } from '../support/slack-events.ts';
+import { channelId } from '../support/fake-slack.ts';
+import { DB_PASSWORD, RAW_LITERALS, RAW_QUERIES, harness, oversizedReport, sampleReport, type Harness } from '../support/slack-harness.ts';
 
 let h: Harness;
 beforeEach(async () => {

@@ -6,7 +6,7 @@
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStore, MemoryStore, type Store, type UnreadableRecord } from '../../lib/store/index.ts';
-import { startDynalite, type Dynalite } from './dynalite.ts';
+import { startDynalite, type Dynalite } from '../support/dynalite.ts';
 
 let dyn: Dynalite;
 beforeAll(async () => {

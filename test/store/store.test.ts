@@ -2,7 +2,7 @@
 // MemoryStore. Whatever the callers rely on must hold for both.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoStore, MemoryStore, type ApprovalSubject, type Store } from '../../lib/store/index.ts';
-import { startDynalite, type Dynalite } from './dynalite.ts';
+import { startDynalite, type Dynalite } from '../support/dynalite.ts';
 
 const T0 = Date.parse('2025-05-01T12:00:00.000Z');
 const MIN = 60_000;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoWatchStore, MemoryWatchStore, type WatchSample, type WatchStore } from '../../lib/store/index.ts';
-import { startDynalite, type Dynalite } from './dynalite.ts';
+import { startDynalite, type Dynalite } from '../support/dynalite.ts';
 
 const T0 = Date.parse('2026-12-01T08:00:00Z');
 const sample = (minute: number, leaked: number, service = 'billing-api'): WatchSample => ({

@@ -13,7 +13,7 @@ import { messageToText } from '../../lib/slack/render/console-text.ts';
 import { MemoryStore } from '../../lib/store/memory.ts';
 import { MemoryWatchStore } from '../../lib/store/watch-memory.ts';
 import { markRestartHook, runWatch, type WatchDeps, type WatchRunResult } from '../../lib/watch/index.ts';
-import { FakeSlack } from '../slack/support/fake-slack.ts';
+import { FakeSlack } from '../support/fake-slack.ts';
 import { buildGoService, goVersion, leaks, startGoService, type GoService } from '../../lib/demo/run-goservice.ts';
 import { createScratchDb, isPostgresAvailable, type ScratchDb } from '../support/scratch-db.ts';
 

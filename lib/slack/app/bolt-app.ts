@@ -6,9 +6,9 @@ import { DeadlineError, errorMessage, within } from '../../errors/index.ts';
 import { redact } from '../../redact/index.ts';
 import { App, LogLevel, type Logger, type Receiver } from '@slack/bolt';
 import { z } from 'zod';
-import type { Catalog } from '../../catalog/model.ts';
-import type { Meter } from '../../lambda/meter.ts';
-import type { Store } from '../../store/model.ts';
+import type { Catalog } from '../../catalog/index.ts';
+import type { Meter } from '../../lambda/index.ts';
+import type { Store } from '../../store/index.ts';
 import { LISTENER_RETRY, createSlackClient } from '../post/web-client.ts';
 import { parseLeakCommand, serviceNames } from './leak-command.ts';
 import { ACTIONS, buttonTargetSchema, type ButtonTarget } from '../render/action-ids.ts';
@@ -21,9 +21,9 @@ import { IncidentPoster } from '../post/poster.ts';
 import { WebApiSink, redactMessage } from '../post/sink.ts';
 import { onPostmortemClick, queuePostmortem } from './postmortem.ts';
 import { UsergroupMembers } from './usergroups.ts';
-import type { PageLinker } from '../../evidence-page/link.ts';
-import { pageAnswer } from '../../evidence-page/note.ts';
-import { PAGE_BUTTON_ACTION } from '../../evidence-page/presigned.ts';
+import type { PageLinker } from '../../evidence-page/index.ts';
+import { pageAnswer } from '../render/evidence-page-note.ts';
+import { PAGE_BUTTON_ACTION } from '../../evidence-page/index.ts';
 
 export interface SlackAppOptions {
   receiver: Receiver;

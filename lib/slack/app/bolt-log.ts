@@ -4,7 +4,7 @@
 // Types only from Bolt: functions/slack.ts imports this at load, and Bolt itself must stay in the
 // chunk that loads on the first request (its level names are the strings 'debug' … 'error').
 import type { Logger, LogLevel } from '@slack/bolt';
-import type { Log } from '../../lambda/log.ts';
+import type { Log } from '../../lambda/index.ts';
 
 const RANK: Record<`${LogLevel}`, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 const WARN = 'warn' as LogLevel;

@@ -6,10 +6,10 @@
 // not the requester under the two-person rule, before expiry) AND the store's conditional
 // `transition(requested → approved)` succeeds. Only that winner enqueues the restart job, so
 // double clicks, two approvers at once and retried requests give exactly one.
-import type { Catalog, Service } from '../../catalog/model.ts';
-import { decideApproval, type ApprovalRefusal } from '../../remediation/approval-policy.ts';
-import { METRICS, type Meter } from '../../lambda/meter.ts';
-import type { Approval, Incident, Store } from '../../store/model.ts';
+import type { Catalog, Service } from '../../catalog/index.ts';
+import { decideApproval, type ApprovalRefusal } from '../../remediation/index.ts';
+import { METRICS, type Meter } from '../../lambda/index.ts';
+import type { Approval, Incident, Store } from '../../store/index.ts';
 import type { ServiceSubcommand } from './leak-command.ts';
 import type { ButtonTarget } from '../render/action-ids.ts';
 import { plainMessage, type SlackMessage } from '../render/block-kit.ts';

@@ -1,6 +1,6 @@
 // `/leak …` text → what to do. Pure: the catalog decides which services exist; anything else is
 // an answer listing what does.
-import type { Catalog, Service } from '../../catalog/model.ts';
+import type { Catalog, Service } from '../../catalog/index.ts';
 
 export type ServiceSubcommand = 'triage' | 'sessions' | 'dump' | 'restart';
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { SlackMessage } from '../render/block-kit.ts';
 
-export type { JobQueue, JobInput } from '../../jobs/model.ts';
+export type { JobQueue, JobInput } from '../../jobs/index.ts';
 
 /** Where a notification goes. */
 export type Notification =

@@ -1,6 +1,6 @@
 // `/leak postmortem <service|incident>` and the "Draft postmortem" button on a resolved
 // incident: recorded, then queued (the worker drafts it and posts it as a file in the thread).
-import { findIncident } from '../../postmortem/generate.ts';
+import { findIncident } from '../../postmortem/index.ts';
 import type { ButtonTarget } from '../render/action-ids.ts';
 import type { Click, InteractionDeps } from './interactions.ts';
 import { plainMessage, type SlackMessage } from '../render/block-kit.ts';

@@ -1,6 +1,6 @@
 // "Silence 1 h" lives in the audit log (the record of who silenced what, until when), so the
 // store needs no extra table and every silence is accounted for.
-import type { AuditEntry, Store } from '../../store/model.ts';
+import type { AuditEntry, Store } from '../../store/index.ts';
 
 export const SILENCE_ACTION = 'incident.silenced';
 export const SILENCE_MINUTES = 60;

@@ -1,6 +1,6 @@
 // Sends Notifications through the poster (threads created once, writes paced per channel).
 // A notification for an incident that is gone is skipped and reported, not retried forever.
-import type { Store } from '../../store/model.ts';
+import type { Store } from '../../store/index.ts';
 import type { Notification, Notifier } from '../app/notifier.ts';
 import type { IncidentPoster } from './poster.ts';
 

@@ -2,9 +2,9 @@
 // place as triage progresses and when the alarm resolves) plus its thread (details, re-runs,
 // approval steps, the metric graph). Every write goes through a per-channel pacer, so an alarm
 // storm produces updates of one message, never a flood of new ones.
-import type { Incident, SlackThread, Store } from '../../store/model.ts';
-import type { Progress } from '../../triage/gather.ts';
-import type { Report } from '../../triage/report.ts';
+import type { Incident, SlackThread, Store } from '../../store/index.ts';
+import type { Progress } from '../../triage/index.ts';
+import type { Report } from '../../triage/index.ts';
 import { renderIncidentSummary, renderReport, renderReportDetails, type IncidentRef } from '../render/report.ts';
 import { plainMessage, type SlackMessage } from '../render/block-kit.ts';
 import { renderProgress, renderResolved, type ResolvedView } from '../render/messages.ts';

@@ -1,6 +1,6 @@
 // Where Slack messages go: the Web API (WebApiSink) or the terminal (ConsoleSink, for npm run dev,
 // the demo and the CLI: it prints exactly what Slack would get, as readable text).
-import { isPresignedPageUrl, PAGE_BUTTON_ACTION } from '../../evidence-page/presigned.ts';
+import { isPresignedPageUrl, PAGE_BUTTON_ACTION } from '../../evidence-page/index.ts';
 import type { WebClient } from '@slack/web-api';
 import { escapeControlKeepLines, redactDeep } from '../../redact/index.ts';
 import { messageToText } from '../render/console-text.ts';

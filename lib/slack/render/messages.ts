@@ -3,10 +3,10 @@
 // queued). Pure, like report.ts, and within the same limits.
 import { redact, redactDeep } from '../../redact/index.ts';
 import { describeRestartTarget, type Approvers } from '../../catalog/index.ts';
-import type { Approval, ApprovalSubject, Incident } from '../../store/model.ts';
-import type { ApprovalRefusal } from '../../remediation/approval-policy.ts';
-import type { Progress } from '../../triage/gather.ts';
-import { formatAge } from '../../sessions/age.ts';
+import type { Approval, ApprovalSubject, Incident } from '../../store/index.ts';
+import type { ApprovalRefusal } from '../../remediation/index.ts';
+import type { Progress } from '../../triage/index.ts';
+import { formatAge } from '../../sessions/index.ts';
 import { ACTIONS, encodeTarget } from './action-ids.ts';
 import { actions, button, context, header, incidentMetadata, message, mrkdwnToPlain, plainMessage, section, type KnownBlock, type SlackMessage } from './block-kit.ts';
 import { LIMITS, bold, channelMention, code, fitLines, mention, plural, safe, slackDate, usergroupMention } from './mrkdwn.ts';

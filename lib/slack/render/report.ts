@@ -3,11 +3,11 @@
 // The incident's top message is the summary (verdict, capacity, culprit, buttons); the details
 // (every finding with its evidence, the replica table, gaps, all actions) go into the thread.
 import { redact } from '../../redact/index.ts';
-import { describeCulprit } from '../../goroutines/classify.ts';
-import type { Culprit } from '../../goroutines/model.ts';
-import { formatAge } from '../../sessions/age.ts';
-import { alignColumns, poolerLines, replicaTableRows, restsOnSentence, sessionsSentence } from '../../triage/present.ts';
-import type { Action, Report, ReportFinding } from '../../triage/report.ts';
+import { describeCulprit } from '../../goroutines/index.ts';
+import type { Culprit } from '../../goroutines/index.ts';
+import { formatAge } from '../../sessions/index.ts';
+import { alignColumns, poolerLines, replicaTableRows, restsOnSentence, sessionsSentence } from '../../triage/index.ts';
+import type { Action, Report, ReportFinding } from '../../triage/index.ts';
 import { ACTIONS, encodeTarget, type ButtonTarget } from './action-ids.ts';
 import {
   actions,

@@ -27,9 +27,9 @@ import { redact } from '../../../lib/redact/index.ts';
 import { logText } from '../../../lib/lambda/log.ts';
 import type { Notification } from '../../../lib/slack/app/notifier.ts';
 import { MemoryStore } from '../../../lib/store/memory.ts';
-import { CATALOG_YAML, quietLogger, sampleReport, testCatalog } from '../../slack/support/fixtures.ts';
-import { BOT_TOKEN, SIGNING_SECRET, apiGatewayEvent, blockActionBody, commandBody } from '../../slack/support/events.ts';
-import { blockKitProblem } from '../../slack/support/fake-slack.ts';
+import { CATALOG_YAML, quietLogger, sampleReport, testCatalog } from '../../support/slack-harness.ts';
+import { BOT_TOKEN, SIGNING_SECRET, apiGatewayEvent, blockActionBody, commandBody } from '../../support/slack-events.ts';
+import { blockKitProblem } from '../../support/fake-slack.ts';
 import { mutatedBytes, mutatedJson, mutatedText, type Json } from './mutate.ts';
 
 /** A case broke the parser's contract. */

@@ -2,14 +2,14 @@
 // table, Slack (bot token from the secret), the dump clients a kubeconfig gives. Built once per
 // container.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { buildCoreContext, type CoreContext } from '../wiring/core.ts';
-import { readEnv, workerEnvSchema } from '../lambda/env.ts';
-import { lazy } from '../lambda/lazy.ts';
-import { awsSecretReader } from '../lambda/aws-secrets.ts';
-import { createSlackClient } from '../slack/post/web-client.ts';
-import { WebApiSink } from '../slack/post/sink.ts';
-import type { WatchDeps } from './run.ts';
-import { watchStoreFor } from './restart-mark.ts';
+import { buildCoreContext, type CoreContext } from './core.ts';
+import { readEnv, workerEnvSchema } from '../lambda/index.ts';
+import { lazy } from '../lambda/index.ts';
+import { awsSecretReader } from '../lambda/index.ts';
+import { createSlackClient } from '../slack/index.ts';
+import { WebApiSink } from '../slack/index.ts';
+import type { WatchDeps } from '../watch/index.ts';
+import { watchStoreFor } from '../watch/index.ts';
 
 export function watchDeps(core: CoreContext): WatchDeps {
   const cfg = readEnv(workerEnvSchema, core.env);

@@ -1,14 +1,14 @@
 // The worker's postmortem job: draft it, save it beside the evidence, post it as a Markdown file
 // in the incident's thread (files.getUploadURLExternal + completeUploadExternal, through the
 // sink's filesUploadV2), and say so; or tell the asker why not.
-import type { PostmortemJob } from '../jobs/model.ts';
-import type { EvidenceStore } from '../remediation/evidence.ts';
-import type { Log } from '../lambda/log.ts';
-import { plainMessage } from '../slack/render/block-kit.ts';
-import type { IncidentPoster } from '../slack/post/poster.ts';
-import type { Store } from '../store/model.ts';
-import type { EvidenceReader } from './evidence.ts';
-import { generatePostmortem, POSTMORTEM_FILE } from './generate.ts';
+import type { PostmortemJob } from '../jobs/index.ts';
+import type { EvidenceStore } from '../remediation/index.ts';
+import type { Log } from '../lambda/index.ts';
+import { plainMessage } from '../slack/index.ts';
+import type { IncidentPoster } from '../slack/index.ts';
+import type { Store } from '../store/index.ts';
+import type { EvidenceReader } from '../postmortem/index.ts';
+import { generatePostmortem, POSTMORTEM_FILE } from '../postmortem/index.ts';
 
 export interface PostmortemJobDeps {
   store: Store;

@@ -1,15 +1,15 @@
 // A catalog, Reports (typical and oversized) and a harness wiring the real Lambda handler to the
 // fake Slack API, the in-memory store and the in-process job queue.
-import { parseCatalog } from '../../../lib/catalog/parse.ts';
-import type { Catalog } from '../../../lib/catalog/model.ts';
-import { InProcessJobQueue } from '../../../lib/jobs/in-process.ts';
-import type { Job, JobInput, JobQueue } from '../../../lib/jobs/model.ts';
-import { fingerprint } from '../../../lib/sessions/fingerprint.ts';
-import { createSlackLambdaHandler, type AwsEvent, type AwsResponse } from '../../../lib/slack/app/lambda-receiver.ts';
-import type { Meter } from '../../../lib/lambda/meter.ts';
-import { MemoryStore } from '../../../lib/store/memory.ts';
-import type { Report } from '../../../lib/triage/report.ts';
-import { BOT_TOKEN, SIGNING_SECRET, apiGatewayEvent } from './events.ts';
+import { parseCatalog } from '../../lib/catalog/parse.ts';
+import type { Catalog } from '../../lib/catalog/model.ts';
+import { InProcessJobQueue } from '../../lib/jobs/in-process.ts';
+import type { Job, JobInput, JobQueue } from '../../lib/jobs/model.ts';
+import { fingerprint } from '../../lib/sessions/fingerprint.ts';
+import { createSlackLambdaHandler, type AwsEvent, type AwsResponse } from '../../lib/slack/app/lambda-receiver.ts';
+import type { Meter } from '../../lib/lambda/meter.ts';
+import { MemoryStore } from '../../lib/store/memory.ts';
+import type { Report } from '../../lib/triage/report.ts';
+import { BOT_TOKEN, SIGNING_SECRET, apiGatewayEvent } from './slack-events.ts';
 import { FakeSlack } from './fake-slack.ts';
 
 export const CATALOG_YAML = `

@@ -1,7 +1,7 @@
 // Inbound Slack requests as API Gateway HTTP API (v2) events, signed the way Slack signs them:
 // v0=HMAC-SHA256(signing secret, "v0:<timestamp>:<raw body>"), with X-Slack-Request-Timestamp.
 import { createHmac } from 'node:crypto';
-import type { AwsEvent } from '../../../lib/slack/app/lambda-receiver.ts';
+import type { AwsEvent } from '../../lib/slack/app/lambda-receiver.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-8f2b1c9d4e';
 export const BOT_TOKEN = 'xoxb-1111-2222-test-bot-token-abcdef';

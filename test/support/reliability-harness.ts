@@ -15,9 +15,9 @@ import { IncidentPoster } from '../../lib/slack/post/poster.ts';
 import { WebApiSink } from '../../lib/slack/post/sink.ts';
 import type { PacerOptions } from '../../lib/slack/post/pacer.ts';
 import type { Store } from '../../lib/store/model.ts';
-import { fixture } from '../functions/support.ts';
-import { BOT_TOKEN } from '../slack/support/events.ts';
-import { channelId, type FakeSlack, type RecordedCall } from '../slack/support/fake-slack.ts';
+import { fixture } from './functions-harness.ts';
+import { BOT_TOKEN } from './slack-events.ts';
+import { channelId, type FakeSlack, type RecordedCall } from './fake-slack.ts';
 
 export type SnsEvent = { Records: Array<{ Sns: Record<string, unknown> }> };
 

@@ -1,9 +1,9 @@
 // The page in Slack: a line in the restart note and the answer to `/leak evidence`. A presigned
 // link travels only as a link button's url (see presigned.ts); the text says until when it works.
-import type { PageLink } from './link.ts';
-import { PAGE_BUTTON_ACTION } from './presigned.ts';
-import { plainMessage, type SlackMessage } from '../slack/render/block-kit.ts';
-import { code, safe } from '../slack/render/mrkdwn.ts';
+import type { PageLink } from '../../evidence-page/index.ts';
+import { PAGE_BUTTON_ACTION } from '../../evidence-page/index.ts';
+import { plainMessage, type SlackMessage } from './block-kit.ts';
+import { code, safe } from './mrkdwn.ts';
 
 /** A presigned page link goes in a link button (the only place Slack's redaction keeps it). */
 export function withPageButton(m: SlackMessage, page: PageLink): SlackMessage {

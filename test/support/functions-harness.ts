@@ -16,7 +16,7 @@ import type { Catalog } from '../../lib/catalog/model.ts';
 import { buildEnvelope } from '../../lib/jobs/envelope.ts';
 import { InProcessJobQueue } from '../../lib/jobs/in-process.ts';
 import { jobSchema, type EnqueueOptions, type Job, type JobInput, type JobQueue } from '../../lib/jobs/model.ts';
-import { memoryLog } from '../../lib/lambda/log.ts';
+import { memoryLog } from './memory-log.ts';
 import type { IngestDeps } from '../../lib/intake/ingest.ts';
 import { SnsVerifier, stringToSign, type SnsMessage } from '../../lib/webhook/sns-signature.ts';
 import { createWebhookApp, type WebhookDeps } from '../../lib/webhook/app.ts';
