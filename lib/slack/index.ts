@@ -1,9 +1,9 @@
 // Public surface of slack: what other domains may import.
 export { createSlackApp } from './app/bolt-app.ts';
-export { type AwsEvent, type AwsResponse, type SlackLambdaHandler } from './app/lambda-receiver.ts';
+export type { AwsEvent, AwsResponse, SlackLambdaHandler } from './app/lambda-receiver.ts';
 export { LocalReceiver, localClick, localCommand, type ButtonPlace } from './app/local-receiver.ts';
 export { PosterNotifier } from './post/notify.ts';
-export { type PacerOptions } from './post/pacer.ts';
+export type { PacerOptions } from './post/pacer.ts';
 export { IncidentPoster, type GraphImage, type ReplyTo } from './post/poster.ts';
 export { ConsoleSink, WebApiSink, type FileUpload, type PostTarget, type SlackSink } from './post/sink.ts';
 export { createSlackClient } from './post/web-client.ts';

@@ -5,4 +5,4 @@ export { buildReport, type BuildInput } from './build.ts';
 export type { GatherDeps, Progress, Stage } from './gather.ts';
 export { alignColumns, poolerLines, replicaTableRows, restsOnSentence, sessionsSentence } from './present.ts';
 export { collectEvidence, readVerification } from './remediation-inputs.ts';
-export { type EvidenceParts } from './remediation-inputs.ts';
+export type { EvidenceParts } from './remediation-inputs.ts';

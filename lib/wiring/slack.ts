@@ -9,7 +9,6 @@ import { loadCatalog } from '../catalog/index.ts';
 import { SqsJobQueue } from '../jobs/index.ts';
 import { apiRequestId, createTelemetry, invocation } from '../lambda/index.ts';
 import { errorMessage } from '../errors/index.ts';
-import { boltLogger } from '../slack/index.ts';
 import type { AwsEvent, AwsResponse, SlackLambdaHandler } from '../slack/index.ts';
 import { createDynamoStore } from '../store/index.ts';
 
@@ -33,7 +32,8 @@ async function init(): Promise<SlackLambdaHandler> {
   const parsed = envSchema.safeParse(process.env);
   if (!parsed.success) throw new Error(`missing or invalid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
   const env = parsed.data;
-  const { createSlackLambdaHandler } = await import('../slack/app/lambda-receiver.ts');
+  // Bolt and the rest of lib/slack load here, not at import: a cold start answers Slack sooner.
+  const [{ createSlackLambdaHandler }, { boltLogger }] = await Promise.all([import('../slack/app/lambda-receiver.ts'), import('../slack/app/bolt-log.ts')]);
   const loaded = await loadCatalog(env.LEAKHOUND_CONFIG, process.env);
   if (!loaded.ok) throw loaded.error;
   const pageLinker = env.LEAKHOUND_EVIDENCE_BUCKET ? await evidenceLinker(env.LEAKHOUND_EVIDENCE_BUCKET, env.LEAKHOUND_EVIDENCE_LINK_HOURS) : null;
