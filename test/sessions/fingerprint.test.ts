@@ -173,16 +173,17 @@ describe('fingerprint properties', () => {
       let n = 8_400;
       while (n < 2_000_000 && best(make(n), 2) < 3) n *= 2;
       const small = make(n);
-      const large = make(n * 4);
-      // Interleaved, best of 5.
+      const large = make(n * 8);
+      // Interleaved, best of 7.
       let tSmall = Infinity;
       let tLarge = Infinity;
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < 7; i++) {
         tSmall = Math.min(tSmall, cpuMs(() => run(small)));
         tLarge = Math.min(tLarge, cpuMs(() => run(large)));
       }
-      // 4× the input: linear costs ~4×, quadratic ~16×.
-      expect(tLarge / tSmall, name).toBeLessThan(10);
+      // 8× the input: linear costs ~8×, quadratic ~64×. The bound leaves room for a loaded
+      // machine (a garbage collection landing in one best-of-7 run gave 10× at 4× the input).
+      expect(tLarge / tSmall, name).toBeLessThan(32);
       expect(tLarge, name).toBeLessThan(1_000);
     }
   });
