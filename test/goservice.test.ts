@@ -116,9 +116,16 @@ describe.runIf(required || available)('Go fixture service (billing-api) on Postg
     const s = service();
     await leaks.proxy(s);
     await leaks.proxy(s);
-    const text = await debug1();
-    expect(text).toMatch(/^2 @ .*\n# labels: \{"method":"GET", "route":"\/proxy"\}\n#\t\S+\tnet\/http\.\(\*persistConn\)\.readLoop\+/m);
-    expect(text).toMatch(/^2 @ .*\n# labels: \{"method":"GET", "route":"\/proxy"\}\n#\t\S+\tnet\/http\.\(\*persistConn\)\.writeLoop\+/m);
+    const readLoops = /^2 @ .*\n# labels: \{"method":"GET", "route":"\/proxy"\}\n#\t\S+\tnet\/http\.\(\*persistConn\)\.readLoop\+/m;
+    const writeLoops = /^2 @ .*\n# labels: \{"method":"GET", "route":"\/proxy"\}\n#\t\S+\tnet\/http\.\(\*persistConn\)\.writeLoop\+/m;
+    // A writeLoop can still be flushing the request when the handler returns (seen in CI): wait
+    // until both have parked in their select, as a leaked body's loops do for good.
+    const text = await s.waitFor('both leaked connections parked', async () => {
+      const t = await debug1();
+      return readLoops.test(t) && writeLoops.test(t) ? t : null;
+    });
+    expect(text).toMatch(readLoops);
+    expect(text).toMatch(writeLoops);
   });
 
   it('pool exhaustion: victims park in (*DB).conn under (*orderStore).recent', async () => {
