@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseAlerts, type Alert } from '../alerts/index.ts';
 import { loadCatalog, type Catalog } from '../catalog/index.ts';
-import { createCloudWatchClient, type CloudWatchLike } from '../metrics/index.ts';
+import { cloudWatchOnFirstUse, type CloudWatchLike } from '../metrics/index.ts';
 import { CliError } from './errors.ts';
 
 export async function catalogOrFail(path: string | undefined): Promise<Catalog> {
@@ -43,5 +43,5 @@ export function cloudwatchFromEnv(env: NodeJS.ProcessEnv, region: string | null)
   const hasCredentials = ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_LAMBDA_FUNCTION_NAME'].some(
     (k) => !!env[k],
   );
-  return hasCredentials ? createCloudWatchClient({ region: region ?? undefined }) : null;
+  return hasCredentials ? cloudWatchOnFirstUse({ region: region ?? undefined }) : null;
 }

@@ -5,7 +5,7 @@
 import type { Catalog } from '../catalog/index.ts';
 import { DirectoryPageLinker } from '../evidence-page/index.ts';
 import { InProcessJobQueue } from '../jobs/index.ts';
-import { CommandExecutor, DEFAULT_VERIFICATION, DirectoryEvidenceStore, EcsExecutor, KubernetesExecutor } from '../remediation/index.ts';
+import { CommandExecutor, DEFAULT_VERIFICATION, DirectoryEvidenceStore, ecsExecutorOnFirstUse, kubernetesExecutorOnFirstUse } from '../remediation/index.ts';
 import { recordServiceAlarm, type RouteOutcome } from '../intake/index.ts';
 import { createJobHandler, type VerificationSchedule, type WorkerDeps } from '../worker/index.ts';
 import type { Log } from '../lambda/index.ts';
@@ -92,7 +92,7 @@ export function startLocalWorker(o: LocalWorkerOptions): LocalWorker {
     queue,
     poster,
     gather: { env: o.env, cloudwatch },
-    executors: { command: new CommandExecutor(), kubernetes: new KubernetesExecutor(), ecs: new EcsExecutor({ region }) },
+    executors: { command: new CommandExecutor(), kubernetes: kubernetesExecutorOnFirstUse(), ecs: ecsExecutorOnFirstUse({ region }) },
     evidence: new DirectoryEvidenceStore(o.evidenceDir),
     pageLinker: new DirectoryPageLinker(o.evidenceDir),
     cloudwatch,

@@ -1,7 +1,6 @@
 // Public surface of CloudWatch metrics: series, trend, graph. Nothing here throws.
 export type * from './model.ts';
 export { gapFromError, type CloudWatchLike } from './client.ts';
-export { createCloudWatchClient, type CloudWatchClientOptions } from './create-client.ts';
 export {
   fetchServiceMetrics,
   buildMetricDataRequest,
@@ -13,3 +12,5 @@ export {
 } from './series.ts';
 export { slopePerMinute, minutesToExhaustion, connectionTrend } from './trend.ts';
 export { buildWidgetDefinition, fetchMetricsGraph, type GraphOptions } from './graph.ts';
+export { cloudWatchOnFirstUse } from './on-first-use.ts';
+export type { CloudWatchClientOptions } from './create-client.ts';

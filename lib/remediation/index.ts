@@ -1,7 +1,5 @@
 // Public surface of remediation: executors, evidence, restart/terminate orchestration, verification.
 export * from './executor.ts';
-export { KubernetesExecutor, rolloutState, RESTARTED_AT_ANNOTATION, STRATEGIC_MERGE_PATCH, type KubernetesExecutorOptions } from './kubernetes.ts';
-export { EcsExecutor, type EcsExecutorOptions } from './ecs.ts';
 export { CommandExecutor, type CommandExecutorOptions } from './command.ts';
 export {
   S3EvidenceStore,
@@ -32,3 +30,6 @@ export {
 } from './verify.ts';
 // Who may approve (pure; the Slack side asks it before it records a decision)
 export { decideApproval, type ApprovalDecision, type ApprovalRefusal, type DecideApprovalInput } from './approval-policy.ts';
+export { ecsExecutorOnFirstUse, kubernetesExecutorOnFirstUse } from './on-first-use.ts';
+export type { EcsExecutorOptions } from './ecs.ts';
+export type { KubernetesExecutorOptions } from './kubernetes.ts';

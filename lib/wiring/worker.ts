@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { DirectoryPageLinker, S3PageLinker, type PageLinker } from '../evidence-page/index.ts';
-import type { CloudWatchLike } from '../metrics/index.ts';
-import { DirectoryEvidenceStore, S3EvidenceStore, type EvidenceStore, type Executor, type Executors } from '../remediation/index.ts';
+import { cloudWatchOnFirstUse } from '../metrics/index.ts';
+import { DirectoryEvidenceStore, ecsExecutorOnFirstUse, kubernetesExecutorOnFirstUse, S3EvidenceStore, type EvidenceStore, type Executors } from '../remediation/index.ts';
 import { createSlackClient, IncidentPoster, WebApiSink } from '../slack/index.ts';
 import { buildCoreContext, type CoreContext } from './core.ts';
 import { readEnv, workerEnvSchema } from '../lambda/index.ts';
@@ -36,12 +36,7 @@ export function workerDeps(core: CoreContext, log: Log = workerLog, meter: Meter
   const client = createSlackClient(cfg.SLACK_BOT_TOKEN, cfg.LEAKHOUND_SLACK_API_URL ? { slackApiUrl: cfg.LEAKHOUND_SLACK_API_URL } : {});
   const secrets = [cfg.SLACK_BOT_TOKEN, ...(cfg.LEAKHOUND_KUBECONFIG ? [cfg.LEAKHOUND_KUBECONFIG] : [])];
   const poster = new IncidentPoster({ sink: new WebApiSink(client, { secrets }), store: core.store, channelOf, onError: (err, what) => log.warn(`slack: ${what}`, { reason: String(err) }) });
-  // Built (and its SDK module loaded) on the first metrics call: only catalogs with an RDS
-  // database, a load balancer or an RDS Proxy read CloudWatch.
-  const cloudwatchClient = lazy(async () => (await import('../metrics/create-client.ts')).createCloudWatchClient(region ? { region } : {}));
-  const cloudwatch = {
-    send: async (command: never, options?: never) => (await cloudwatchClient.get()).send(command, options),
-  } as unknown as CloudWatchLike;
+  const cloudwatch = cloudWatchOnFirstUse(region ? { region } : {});
 
   // Lambda has no ~/.kube/config: Kubernetes sources and restarts work when a kubeconfig is given.
   const kubeText = cfg.LEAKHOUND_KUBECONFIG;
@@ -51,21 +46,11 @@ export function workerDeps(core: CoreContext, log: Log = workerLog, meter: Meter
     kc.loadFromString(kubeText);
     return kc;
   }) : null;
-  // The ECS and Kubernetes executors and the S3 evidence store (with their clients) are imported
-  // by the first restart that needs them: triage, termination and verification never load them.
-  const ecs = lazy(async (): Promise<Executor> => {
-    const { EcsExecutor } = await import('../remediation/ecs.ts');
-    return new EcsExecutor({ region });
-  });
-  const kubernetes = kube
-    ? lazy(async (): Promise<Executor> => {
-        const { KubernetesExecutor } = await import('../remediation/kubernetes.ts');
-        return new KubernetesExecutor({ kubeConfig: () => kube.get() });
-      })
-    : null;
+  // The ECS and Kubernetes executors (with their SDK clients) are loaded by the first restart
+  // that needs them: triage, termination and verification never load them.
   const executors: Executors = {
-    ecs: { restart: async (target, options) => (await ecs.get()).restart(target, options) },
-    ...(kubernetes ? { kubernetes: { restart: async (target, options) => (await kubernetes.get()).restart(target, options) } } : {}),
+    ecs: ecsExecutorOnFirstUse({ region }),
+    ...(kube ? { kubernetes: kubernetesExecutorOnFirstUse({ kubeConfig: () => kube.get() }) } : {}),
   };
   const bucket = cfg.LEAKHOUND_EVIDENCE_BUCKET;
   if (!bucket) log.warn('LEAKHOUND_EVIDENCE_BUCKET is not set: evidence goes to /tmp and is lost with the container');

@@ -4,7 +4,8 @@ import { DescribeTasksCommand, ECSClient, ListTasksCommand, type Task } from '@a
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DumpLimits, DumpSource } from '../../lib/catalog/index.ts';
-import { collectDumps, taskPrivateIp } from '../../lib/dumps/index.ts';
+import { collectDumps } from '../../lib/dumps/index.ts';
+import { taskPrivateIp } from '../../lib/dumps/ecs.ts';
 import { replicaRoutes, serviceWith, startServer, type TestServer } from '../support/dump-targets.ts';
 
 const limits: DumpLimits = { concurrency: 4, timeoutSeconds: 2, maxBytes: 1 << 20 };

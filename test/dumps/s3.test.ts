@@ -6,7 +6,8 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client, type GetObjectCommand
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DumpLimits, DumpSource } from '../../lib/catalog/index.ts';
-import { collectDumps, replicaOfKey } from '../../lib/dumps/index.ts';
+import { collectDumps } from '../../lib/dumps/index.ts';
+import { replicaOfKey } from '../../lib/dumps/s3.ts';
 import { closedPort, DEBUG0, DEBUG1, DEBUG2, ENDLESS_CHUNK, serviceWith } from '../support/dump-targets.ts';
 
 const limits: DumpLimits = { concurrency: 4, timeoutSeconds: 2, maxBytes: 1 << 20 };

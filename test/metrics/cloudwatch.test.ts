@@ -9,11 +9,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   buildWidgetDefinition,
-  createCloudWatchClient,
   fetchMetricsGraph,
   fetchServiceMetrics,
   type FetchMetricsOptions,
 } from '../../lib/metrics/index.ts';
+import { createCloudWatchClient } from '../../lib/metrics/create-client.ts';
 
 const cw = mockClient(CloudWatchClient);
 let client: CloudWatchClient;

@@ -17,7 +17,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../lib/catalog/parse.ts';
 import type { Catalog } from '../../lib/catalog/model.ts';
-import { KubernetesExecutor, RESTARTED_AT_ANNOTATION } from '../../lib/remediation/index.ts';
+import { KubernetesExecutor, RESTARTED_AT_ANNOTATION } from '../../lib/remediation/kubernetes.ts';
 import { handleAlarmEvent } from '../../lib/intake/alarm-event.ts';
 import { memoryLog } from '../support/memory-log.ts';
 import { messageToText } from '../../lib/slack/render/console-text.ts';

@@ -2,7 +2,8 @@
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand, type Deployment } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EcsExecutor, type RestartProgress } from '../../lib/remediation/index.ts';
+import type { RestartProgress } from '../../lib/remediation/index.ts';
+import { EcsExecutor } from '../../lib/remediation/ecs.ts';
 
 const ecsMock = mockClient(ECSClient);
 afterEach(() => ecsMock.reset());

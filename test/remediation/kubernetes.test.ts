@@ -1,7 +1,8 @@
 // The Kubernetes executor, driven through the real @kubernetes/client-node against a wire-level
 // stand-in for the API server.
 import { afterEach, describe, expect, it } from 'vitest';
-import { KubernetesExecutor, RESTARTED_AT_ANNOTATION, type RestartProgress } from '../../lib/remediation/index.ts';
+import type { RestartProgress } from '../../lib/remediation/index.ts';
+import { KubernetesExecutor, RESTARTED_AT_ANNOTATION } from '../../lib/remediation/kubernetes.ts';
 import { deployment, startFakeKube, status, TOKEN, type DeploymentState, type FakeKube } from '../support/fake-kube.ts';
 
 const PATH = '/apis/apps/v1/namespaces/prod/deployments/billing-api';
