@@ -11,6 +11,7 @@ import { parseAlerts } from '../../lib/alerts/parse.ts';
 import { handleAlarmEvent } from '../../lib/intake/alarm-event.ts';
 import { unmappedService } from '../../lib/intake/ingest.ts';
 import { memoryLog } from '../support/memory-log.ts';
+import { seededRandom } from '../support/latency-store.ts';
 import { SnsVerifier } from '../../lib/webhook/sns-signature.ts';
 import { createWebhookApp } from '../../lib/webhook/app.ts';
 import { sourceAuth } from '../../lib/webhook/source-auth.ts';
@@ -35,25 +36,13 @@ afterAll(async () => {
 /** Characters that broke ids before: accented, CJK, astral, controls, bidi overrides, cut surrogate pairs. */
 const AWKWARD = ['é', '接', '😀', '\u0000', '\u001b', '\u0007', '\n', '\u009b', '\u202e', '\ud83d', '\ude00', ':', '%', '#', '/', ' ', 'a'];
 
-/** mulberry32: a seeded generator, so the same names come every run and a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Names of 1 to 10,000 characters (code points): most short, a tenth long. Characters from every
  * Unicode plane (0 to 16, lone surrogates included), C0/C1 controls, and the awkward ones above.
  * By hand rather than with fast-check: its string arbitraries spend seconds on 10,000 long strings.
  */
 function alertNames(count: number, seed: number): { names: string[]; lengths: number[] } {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
   const char = (): string => {
     const r = next();
