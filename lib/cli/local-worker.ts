@@ -14,7 +14,7 @@ import { IncidentPoster } from '../slack/index.ts';
 import type { SlackSink } from '../slack/index.ts';
 import type { Store } from '../store/index.ts';
 import { cloudwatchFromEnv } from './inputs.ts';
-import { DirectoryEvidenceReader } from '../postmortem/index.ts';
+import { evidenceReaderOf } from '../postmortem/index.ts';
 import type { WatchStore } from '../store/index.ts';
 import { markRestartHook } from '../watch/index.ts';
 import { errorMessage } from '../errors/index.ts';
@@ -86,6 +86,7 @@ export function startLocalWorker(o: LocalWorkerOptions): LocalWorker {
       log.warn(`${envelope.job.type} job failed${attempt < ATTEMPTS ? ', will retry' : ''}`, { attempt, reason: errorMessage(err) }),
   });
   const cloudwatch = cloudwatchFromEnv(o.env, region);
+  const evidence = new DirectoryEvidenceStore(o.evidenceDir);
   const deps: WorkerDeps = {
     catalog,
     store: o.store,
@@ -93,14 +94,14 @@ export function startLocalWorker(o: LocalWorkerOptions): LocalWorker {
     poster,
     gather: { env: o.env, cloudwatch },
     executors: { command: new CommandExecutor(), kubernetes: kubernetesExecutorOnFirstUse(), ecs: ecsExecutorOnFirstUse({ region }) },
-    evidence: new DirectoryEvidenceStore(o.evidenceDir),
+    evidence,
     pageLinker: new DirectoryPageLinker(o.evidenceDir),
     cloudwatch,
     restartSeconds: 240,
     log,
     ...(o.minAgeMs !== undefined ? { minAgeMs: o.minAgeMs } : {}),
     verification: localVerification(o.verifyAfterSeconds),
-    evidenceReader: new DirectoryEvidenceReader(o.evidenceDir),
+    evidenceReader: evidenceReaderOf(evidence),
     ...(o.watchStore ? { afterRestart: markRestartHook(catalog, o.store, o.watchStore) } : {}),
   };
   queue.setHandler(createJobHandler(deps));

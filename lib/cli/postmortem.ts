@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DirectoryEvidenceReader, generatePostmortem } from '../postmortem/index.ts';
+import { evidenceReaderOf, generatePostmortem } from '../postmortem/index.ts';
 import { DirectoryEvidenceStore } from '../remediation/index.ts';
 import { MemoryStore } from '../store/index.ts';
 import { parseCliArgs, validOptions } from './args.ts';
@@ -54,7 +54,8 @@ export const postmortemCommand = {
       throw new CliError(`--store ${(err as Error).message}`);
     }
     const evidenceDir = resolve(o.evidence ?? join(tmpdir(), 'leakhound-evidence'));
-    const result = await generatePostmortem({ store, evidence: new DirectoryEvidenceReader(evidenceDir), save: new DirectoryEvidenceStore(evidenceDir) }, target);
+    const saved = new DirectoryEvidenceStore(evidenceDir);
+    const result = await generatePostmortem({ store, evidence: evidenceReaderOf(saved), save: saved }, target);
     if (!result.ok) throw new CliError(result.error, 1);
     for (const p of result.problems) process.stderr.write(terminalText(`leakhound postmortem: note: ${p}\n`));
     if (o.out) {

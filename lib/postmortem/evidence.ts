@@ -1,9 +1,6 @@
-// Reading back what a restart saved as evidence (report.json above all): a directory locally,
-// the evidence bucket in production. The writer side is lib/remediation/evidence.ts.
-import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-// The S3 SDK is imported on first use: the worker's triage jobs never load it.
-import type { S3Client } from '@aws-sdk/client-s3';
+// Reading back what a restart saved as evidence (report.json above all), through the evidence
+// store that wrote it (lib/remediation/evidence.ts): a directory locally, the bucket in production.
+import type { EvidenceStore } from '../remediation/index.ts';
 
 export interface EvidenceReader {
   /** The item's text, or null when there is none. */
@@ -17,63 +14,16 @@ const usable = (incidentId: string, name = 'x') => SAFE.test(incidentId) && !inc
 /** Evidence files are small (a Report, a snapshot); a larger one is not read whole here. */
 const MAX_BYTES = 16 * 1024 * 1024;
 
-export class DirectoryEvidenceReader implements EvidenceReader {
-  private readonly root: string;
-  constructor(root: string) {
-    this.root = resolve(root);
-  }
-
-  async get(incidentId: string, name: string): Promise<string | null> {
-    if (!usable(incidentId, name)) return null;
-    try {
-      const text = await readFile(join(this.root, incidentId, name), 'utf8');
-      return text.length > MAX_BYTES ? null : text;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
-  }
-
-  async list(incidentId: string): Promise<string[]> {
-    if (!usable(incidentId)) return [];
-    try {
-      return (await readdir(join(this.root, incidentId))).filter((n) => !n.endsWith('.tmp')).sort();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-  }
-}
-
-export class S3EvidenceReader implements EvidenceReader {
-  constructor(private readonly opts: { client: S3Client; bucket: string; prefix?: string; requestTimeoutMs?: number }) {}
-
-  private key(incidentId: string, name = ''): string {
-    return `${this.opts.prefix ?? 'incidents/'}${incidentId}/${name}`;
-  }
-
-  async get(incidentId: string, name: string): Promise<string | null> {
-    if (!usable(incidentId, name)) return null;
-    try {
-      const { GetObjectCommand } = await import('@aws-sdk/client-s3');
-      const res = await this.opts.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: this.key(incidentId, name) }), {
-        abortSignal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 10_000),
-      });
-      if ((res.ContentLength ?? 0) > MAX_BYTES) return null;
-      return (await res.Body?.transformToString('utf-8')) ?? null;
-    } catch (err) {
-      if ((err as Error).name === 'NoSuchKey') return null;
-      throw err;
-    }
-  }
-
-  async list(incidentId: string): Promise<string[]> {
-    if (!usable(incidentId)) return [];
-    const prefix = this.key(incidentId);
-    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
-    const res = await this.opts.client.send(new ListObjectsV2Command({ Bucket: this.opts.bucket, Prefix: prefix, MaxKeys: 100 }), {
-      abortSignal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 10_000),
-    });
-    return (res.Contents ?? []).map((o) => (o.Key ?? '').slice(prefix.length)).filter(Boolean).sort();
-  }
+/** The postmortem's view of an evidence store: text items, and an id that is not one reads as nothing. */
+export function evidenceReaderOf(store: Required<Pick<EvidenceStore, 'get' | 'list'>>): EvidenceReader {
+  return {
+    async get(incidentId, name) {
+      if (!usable(incidentId, name)) return null;
+      const bytes = await store.get(incidentId, name);
+      return bytes && bytes.byteLength <= MAX_BYTES ? Buffer.from(bytes).toString('utf8') : null;
+    },
+    async list(incidentId) {
+      return usable(incidentId) ? store.list(incidentId) : [];
+    },
+  };
 }

@@ -1,7 +1,7 @@
 // Evidence kept before a remedy destroys it: a restart takes the leaked goroutines and the held
 // sessions with it. Dumps, the session snapshot and the Report are stored under the incident
 // id and linked in the thread. S3 in production, a directory locally.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -25,6 +25,8 @@ export interface EvidenceStore {
   put(incidentId: string, name: string, body: string | Uint8Array, options?: PutEvidenceOptions): Promise<EvidenceLink>;
   /** An item saved earlier (the evidence page is re-written from it after verification); null when absent. */
   get?(incidentId: string, name: string): Promise<Uint8Array | null>;
+  /** Names of the items saved for the incident (the postmortem lists them). */
+  list?(incidentId: string): Promise<string[]>;
 }
 
 export interface EvidenceItem {
@@ -37,8 +39,12 @@ export interface EvidenceItem {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const INCIDENT = /^[A-Za-z0-9][A-Za-z0-9._:%-]{0,299}$/;
 
-function check(incidentId: string, name: string): void {
+function checkIncident(incidentId: string): void {
   if (!INCIDENT.test(incidentId) || incidentId.includes('..')) throw new TypeError(`not a usable incident id for evidence: ${JSON.stringify(incidentId)}`);
+}
+
+function check(incidentId: string, name: string): void {
+  checkIncident(incidentId);
   if (!NAME.test(name) || name.includes('..')) throw new TypeError(`not a usable evidence name: ${JSON.stringify(name)} (letters, digits, . _ -)`);
 }
 
@@ -109,6 +115,16 @@ export class S3EvidenceStore implements EvidenceStore {
       throw err;
     }
   }
+
+  async list(incidentId: string): Promise<string[]> {
+    checkIncident(incidentId);
+    const prefix = `${this.opts.prefix ?? 'incidents/'}${incidentId}/`;
+    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+    const out = await this.opts.client.send(new ListObjectsV2Command({ Bucket: this.opts.bucket, Prefix: prefix, MaxKeys: 100 }), {
+      abortSignal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 20_000),
+    });
+    return (out.Contents ?? []).map((o) => (o.Key ?? '').slice(prefix.length)).filter(Boolean).sort();
+  }
 }
 
 export class DirectoryEvidenceStore implements EvidenceStore {
@@ -134,6 +150,18 @@ export class DirectoryEvidenceStore implements EvidenceStore {
       if (err.code === 'ENOENT') return null;
       throw err;
     });
+  }
+
+  async list(incidentId: string): Promise<string[]> {
+    checkIncident(incidentId);
+    // put() writes through a .tmp file and renames it: a half-written item is not listed.
+    return readdir(join(this.root, incidentId)).then(
+      (names) => names.filter((n) => !n.endsWith('.tmp')).sort(),
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return [];
+        throw err;
+      },
+    );
   }
 }
 

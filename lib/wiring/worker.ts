@@ -16,7 +16,7 @@ import type { Log } from '../lambda/index.ts';
 import type { Meter } from '../lambda/index.ts';
 import { awsSecretReader } from '../lambda/index.ts';
 import { markRestartHook, watchStoreFor } from '../watch/index.ts';
-import { DirectoryEvidenceReader, S3EvidenceReader } from '../postmortem/index.ts';
+import { evidenceReaderOf } from '../postmortem/index.ts';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { handleSqsBatch } from '../jobs/index.ts';
 import { withCorrelationId } from '../lambda/index.ts';
@@ -62,17 +62,17 @@ export function workerDeps(core: CoreContext, log: Log = workerLog, meter: Meter
       })
     : null;
   const s3Evidence = s3 && bucket ? lazy(async () => new S3EvidenceStore({ client: await s3.get(), bucket, ...(region ? { region } : {}) })) : null;
-  const evidence: EvidenceStore = s3Evidence
+  const evidence: Required<EvidenceStore> = s3Evidence
     ? {
         put: async (incidentId, name, body, options) => (await s3Evidence.get()).put(incidentId, name, body, options),
         get: async (incidentId, name) => (await s3Evidence.get()).get(incidentId, name),
+        list: async (incidentId) => (await s3Evidence.get()).list(incidentId),
       }
     : new DirectoryEvidenceStore(join(tmpdir(), 'leakhound-evidence'));
   const s3Linker = s3 && bucket
     ? lazy(async () => new S3PageLinker({ client: await s3.get(), bucket, hours: cfg.LEAKHOUND_EVIDENCE_LINK_HOURS, requestTimeoutMs: 5_000 }))
     : null;
   const pageLinker: PageLinker = s3Linker ? { link: async (incidentId) => (await s3Linker.get()).link(incidentId) } : new DirectoryPageLinker(join(tmpdir(), 'leakhound-evidence'));
-  const s3Reader = s3 && bucket ? lazy(async () => new S3EvidenceReader({ client: await s3.get(), bucket })) : null;
 
   return {
     catalog,
@@ -87,9 +87,7 @@ export function workerDeps(core: CoreContext, log: Log = workerLog, meter: Meter
     restartSeconds: cfg.LEAKHOUND_RESTART_SECONDS,
     log,
     // The postmortem reads the Report saved before the restart.
-    evidenceReader: s3Reader
-      ? { get: async (incidentId, name) => (await s3Reader.get()).get(incidentId, name), list: async (incidentId) => (await s3Reader.get()).list(incidentId) }
-      : new DirectoryEvidenceReader(join(tmpdir(), 'leakhound-evidence')),
+    evidenceReader: evidenceReaderOf(evidence),
     // A done restart starts the watch's regression window for the service.
     afterRestart: markRestartHook(catalog, core.store, watchStoreFor(core.env)),
     meter,
