@@ -13,7 +13,7 @@ import {
   type NativeAttributeValue,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { OPEN_INCIDENTS_INDEX, TTL_ATTRIBUTE } from './dynamo-table.ts';
+import { documentClient, OPEN_INCIDENTS_INDEX, TTL_ATTRIBUTE } from './dynamo-table.ts';
 import {
   DEFAULT_FLAPPING_WINDOW_MINUTES,
   DEFAULT_RETENTION_DAYS,
@@ -108,10 +108,7 @@ export class DynamoStore implements Store {
   private readonly onUnreadable: (record: UnreadableRecord) => void;
 
   constructor(options: DynamoStoreOptions) {
-    this.doc =
-      options.client instanceof DynamoDBDocumentClient
-        ? options.client
-        : DynamoDBDocumentClient.from(options.client, { marshallOptions: { removeUndefinedValues: true } });
+    this.doc = documentClient(options.client);
     this.table = options.tableName;
     this.now = options.now ?? Date.now;
     this.flapMinutes = options.flappingWindowMinutes ?? DEFAULT_FLAPPING_WINDOW_MINUTES;

@@ -10,7 +10,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
-import { TTL_ATTRIBUTE } from './dynamo-table.ts';
+import { documentClient, TTL_ATTRIBUTE } from './dynamo-table.ts';
 import { epochSeconds } from './records.ts';
 import { restartMarkSchema, watchNoticeSchema, watchSampleSchema, type RestartMark, type WatchNotice, type WatchSample, type WatchStore } from './watch-model.ts';
 
@@ -35,10 +35,7 @@ export class DynamoWatchStore implements WatchStore {
   private readonly onUnreadable: (key: string, reason: string) => void;
 
   constructor(options: DynamoWatchStoreOptions) {
-    this.doc =
-      options.client instanceof DynamoDBDocumentClient
-        ? options.client
-        : DynamoDBDocumentClient.from(options.client, { marshallOptions: { removeUndefinedValues: true } });
+    this.doc = documentClient(options.client);
     this.table = options.tableName;
     this.timeoutMs = options.requestTimeoutMs ?? 5_000;
     this.now = options.now ?? Date.now;
