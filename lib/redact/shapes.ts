@@ -147,15 +147,57 @@ export function redactLongTokens(text: string): string {
       if (start === -1) start = i;
       continue;
     }
-    if (start !== -1 && i - start >= 40 && looksLikeToken(text.slice(start, i))) {
-      let end = i;
-      while (end < text.length && text.charCodeAt(end) === 61 /* = */ && end - i < 2) end++;
-      out += text.slice(from, start) + MARK;
-      from = end;
+    if (start !== -1 && i - start >= 40) {
+      const run = text.slice(start, i);
+      if (mixesAlphabets(run)) {
+        const marked = redactMixedRun(run);
+        if (marked !== run) {
+          out += text.slice(from, start) + marked;
+          from = i;
+        }
+      } else if (looksLikeToken(run)) {
+        let end = i;
+        while (end < text.length && text.charCodeAt(end) === 61 /* = */ && end - i < 2) end++;
+        out += text.slice(from, start) + MARK;
+        from = end;
+      }
     }
     start = -1;
   }
   return from === 0 ? text : out + text.slice(from);
+}
+
+/**
+ * Standard base64 (`+` `/`) and base64url (`-` `_`) never mix inside one token, so a run with
+ * both is several things joined: a path (`/tmp/leakhound-demo-1234-GnGL5I/restart-billing-api`,
+ * whose random suffix made the whole path look like a token), or a token beside a word. Each
+ * piece between one alphabet's separators is judged alone, for both alphabets, so a token of
+ * either kind is still caught and the words around it stay.
+ */
+function mixesAlphabets(run: string): boolean {
+  return /[+/]/.test(run) && /[-_]/.test(run);
+}
+
+function redactMixedRun(run: string): string {
+  const marks: Array<[number, number]> = [];
+  for (const separators of [/[+/]/g, /[-_]/g]) {
+    let from = 0;
+    for (const m of [...run.matchAll(separators), { index: run.length }]) {
+      const to = m.index ?? run.length;
+      if (to - from >= 40 && looksLikeToken(run.slice(from, to))) marks.push([from, to]);
+      from = to + 1;
+    }
+  }
+  if (marks.length === 0) return run;
+  marks.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let at = 0;
+  for (const [from, to] of marks) {
+    if (to <= at) continue;
+    out += run.slice(at, Math.max(at, from)) + (from >= at ? MARK : '');
+    at = to;
+  }
+  return out + run.slice(at);
 }
 
 function isTokenChar(c: number): boolean {
